@@ -1,0 +1,3 @@
+from mfstack.cli.main import main
+
+main()

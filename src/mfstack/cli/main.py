@@ -1,0 +1,58 @@
+"""Entry point of the `mfstack` console script: registers the commands and renders errors once."""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+
+from mfstack.cli.app import app, err_console, state
+from mfstack.errors import MfstackError
+
+# Each module registers its commands on `app` when imported.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        import_module(f"mfstack.cli.{name}")
+
+
+def render_error(exc: MfstackError) -> None:
+    """Print an error as one paragraph (plus its hint) on stderr."""
+    err_console.print(f"[bold red]Error:[/] {exc.message}", highlight=False, soft_wrap=True)
+    if exc.hint:
+        err_console.print(exc.hint, highlight=False, soft_wrap=True)
+
+
+def main() -> None:
+    """Run the CLI; a MfstackError becomes a message and its exit code (`--debug` re-raises)."""
+    _register()
+    try:
+        result = app(standalone_mode=False)
+    except MfstackError as exc:
+        if state.debug:
+            raise
+        render_error(exc)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("Interrupted.")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors and aborts
+        _click_exit(exc)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def _click_exit(exc: Exception) -> None:
+    import click
+
+    if isinstance(exc, click.exceptions.Exit):
+        sys.exit(exc.exit_code)
+    if isinstance(exc, click.ClickException):
+        exc.show()
+        sys.exit(exc.exit_code)
+    if isinstance(exc, click.exceptions.Abort):
+        err_console.print("Aborted.")
+        sys.exit(1)
+    raise exc

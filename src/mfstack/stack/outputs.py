@@ -1,0 +1,68 @@
+"""Stack outputs, declared once: output name -> value -> the METAFLOW_* setting it feeds.
+
+The template's Outputs section is generated from `OUTPUTS`, and `mfstack configure` /
+`mfstack env` read the same table to turn a deployed stack's outputs into Metaflow settings.
+Output names are those of the reference template, so stacks made from it keep working.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """One stack output."""
+
+    name: str
+    description: str
+    metaflow_key: str | None = None
+    condition: str | None = None
+
+    @property
+    def full_description(self) -> str:
+        """The description as written in the template: it names the Metaflow key it feeds."""
+        return f"{self.description} [{self.metaflow_key}]" if self.metaflow_key else self.description
+
+
+OUTPUTS: tuple[OutputSpec, ...] = (
+    OutputSpec("MetaflowDataStoreS3Url", "Amazon S3 URL for the Metaflow datastore", "METAFLOW_DATASTORE_SYSROOT_S3"),
+    OutputSpec("MetaflowDataToolsS3Url", "Amazon S3 URL for Metaflow data tools", "METAFLOW_DATATOOLS_S3ROOT"),
+    OutputSpec("BatchJobQueueArn", "AWS Batch job queue for Metaflow tasks", "METAFLOW_BATCH_JOB_QUEUE"),
+    OutputSpec("ECSJobRoleForBatchJobs", "IAM role of Metaflow tasks on AWS Batch", "METAFLOW_ECS_S3_ACCESS_IAM_ROLE"),
+    OutputSpec("ServiceUrl", "URL of the metadata service through API Gateway", "METAFLOW_SERVICE_URL"),
+    OutputSpec("InternalServiceUrl", "URL of the metadata service inside the VPC", "METAFLOW_SERVICE_INTERNAL_URL"),
+    OutputSpec("StepFunctionsRoleArn", "IAM role for AWS Step Functions", "METAFLOW_SFN_IAM_ROLE"),
+    OutputSpec("EventBridgeRoleArn", "IAM role for Amazon EventBridge to start Step Functions", "METAFLOW_EVENTS_SFN_ACCESS_IAM_ROLE"),
+    OutputSpec("DDBTableName", "DynamoDB table for Step Functions foreach state", "METAFLOW_SFN_DYNAMO_DB_TABLE"),
+    OutputSpec(
+        "ApiKeyId",
+        "API Gateway key id of the metadata service; mfstack configure fetches its value",
+        None,
+        condition="EnableAuth",
+    ),
+    OutputSpec("MetaflowUserRoleArn", "Restricted IAM role for Metaflow users", None, condition="EnableRole"),
+    OutputSpec("SageMakerNoteBookURL", "URL of the SageMaker notebook instance", None, condition="EnableSagemaker"),
+    OutputSpec("MigrationFunctionName", "Lambda function that migrates the metadata database schema"),
+    OutputSpec("VPCId", "VPC id"),
+    OutputSpec("Subnet1Id", "Subnet 1 id"),
+    OutputSpec("Subnet2Id", "Subnet 2 id"),
+    OutputSpec("RDSSecret", "Secrets Manager secret holding the database password (the value is never an output)"),
+)
+
+# Settings every Metaflow profile written by mfstack carries, whatever the stack's outputs.
+PROFILE_CONSTANTS: dict[str, str] = {
+    "METAFLOW_DEFAULT_DATASTORE": "s3",
+    "METAFLOW_DEFAULT_METADATA": "service",
+}
+AUTH_KEY_SETTING = "METAFLOW_SERVICE_AUTH_KEY"
+API_KEY_OUTPUT = "ApiKeyId"
+
+
+def metaflow_settings(outputs: dict[str, str]) -> dict[str, str]:
+    """Map a deployed stack's outputs (name -> value) to Metaflow settings (key -> value)."""
+    settings = dict(PROFILE_CONSTANTS)
+    for spec in OUTPUTS:
+        if spec.metaflow_key and spec.name in outputs:
+            settings[spec.metaflow_key] = outputs[spec.name]
+    return settings
