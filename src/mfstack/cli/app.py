@@ -32,6 +32,8 @@ state = State()
 
 @app.callback()
 def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error instead of a one-paragraph message."),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the full traceback of an error instead of a one-paragraph message."
+    ),
 ) -> None:
     state.debug = debug
