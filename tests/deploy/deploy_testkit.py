@@ -1,0 +1,102 @@
+"""Small CloudFormation templates moto's CloudFormation can create, and an emulator fix-up.
+
+moto cannot create the full Metaflow template (it skips API keys, usage plans, VPC links and
+secrets, and rejects network load balancers), so the deploy engine is exercised on templates made
+of resource types it supports, with the real output names of the Metaflow stack. The service URL
+and the API key id come in as parameters (an API key created directly through moto's API Gateway),
+so `configure` and `doctor` run against them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from moto.cloudformation import models as cfn_models
+
+BUCKET_OUTPUT = {"Fn::Join": ["", ["s3://", {"Ref": "MetaflowS3Bucket"}, "/metaflow"]]}
+DATATOOLS_OUTPUT = {"Fn::Join": ["", ["s3://", {"Ref": "MetaflowS3Bucket"}, "/data"]]}
+
+
+def _role(service: str) -> dict[str, Any]:
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    }
+    return {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": doc}}
+
+
+def small_template(table_name: str = "metaflow-steps", extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A Metaflow-shaped stack: retained bucket, DynamoDB table, task and user roles, real output names."""
+    user_role = _role("ec2.amazonaws.com")
+    user_role["Properties"]["AssumeRolePolicyDocument"]["Statement"].append(
+        {
+            "Sid": "Other",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "sts:AssumeRole",
+        }
+    )
+    resources: dict[str, Any] = {
+        "MetaflowS3Bucket": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"},
+        "StepFunctionsStateDDB": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "TableName": {"Ref": "TableName"},
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [{"AttributeName": "pathspec", "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": "pathspec", "KeyType": "HASH"}],
+            },
+        },
+        "BatchS3TaskRole": _role("ecs-tasks.amazonaws.com"),
+        "MetaflowUserRole": user_role,
+        **(extra or {}),
+    }
+    outputs = {
+        "MetaflowDataStoreS3Url": BUCKET_OUTPUT,
+        "MetaflowDataToolsS3Url": DATATOOLS_OUTPUT,
+        "DDBTableName": {"Ref": "StepFunctionsStateDDB"},
+        "ECSJobRoleForBatchJobs": {"Fn::GetAtt": ["BatchS3TaskRole", "Arn"]},
+        "MetaflowUserRoleArn": {"Fn::GetAtt": ["MetaflowUserRole", "Arn"]},
+        "ServiceUrl": {"Ref": "ServiceUrlValue"},
+        "ApiKeyId": {"Ref": "ApiKeyIdValue"},
+    }
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Parameters": {
+            "TableName": {"Type": "String", "Default": table_name},
+            "ServiceUrlValue": {"Type": "String", "Default": "http://127.0.0.1:9/api"},
+            "ApiKeyIdValue": {"Type": "String", "Default": "none"},
+        },
+        "Resources": resources,
+        "Outputs": {k: {"Value": v, "Description": k} for k, v in outputs.items()},
+    }
+
+
+def body(template: dict[str, Any]) -> str:
+    """The template as the JSON text CloudFormation takes."""
+    return json.dumps(template, indent=1)
+
+
+def patch_moto_change_set_outputs() -> Iterator[None]:
+    """moto resolves a stack's outputs only in create_stack, not when a change set is executed
+    (a known emulator gap; real CloudFormation resolves them). Re-read the executed template and
+    its outputs after each change set so the emulator answers like AWS. This patches the emulator,
+    not mfstack."""
+    backend_cls = cfn_models.CloudFormationBackend
+    original = backend_cls.execute_change_set
+
+    def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        original(self, change_set_name, stack_name)
+        for change_set in self.change_sets.values():
+            if change_set_name in (change_set.change_set_id, change_set.change_set_name):
+                stack = self.stacks[change_set.stack_id]
+                stack._parse_template()
+                stack.output_map = stack._create_output_map()
+
+    backend_cls.execute_change_set = execute_change_set  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        backend_cls.execute_change_set = original  # type: ignore[method-assign]
