@@ -10,6 +10,7 @@ so `configure` and `doctor` run against them.
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -100,3 +101,10 @@ def patch_moto_change_set_outputs() -> Iterator[None]:
         yield
     finally:
         backend_cls.execute_change_set = original  # type: ignore[method-assign]
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
