@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from troposphere import AWSHelperFn, GetAtt, Ref, Sub
+
 
 @dataclass(frozen=True)
 class OutputSpec:
-    """One stack output."""
+    """One stack output: its name, what it means, the Metaflow key it feeds, and its value."""
 
     name: str
     description: str
     metaflow_key: str | None = None
     condition: str | None = None
+    value: AWSHelperFn | None = None
 
     @property
     def full_description(self) -> str:
@@ -25,29 +28,97 @@ class OutputSpec:
         return f"{self.description} [{self.metaflow_key}]" if self.metaflow_key else self.description
 
 
+NOTEBOOK_URL = Sub(
+    "https://${AWS::Region}.console.aws.amazon.com/sagemaker/home?region=${AWS::Region}"
+    "#/notebook-instances/openNotebook/${SageMakerNotebookInstance.NotebookInstanceName}?view=classic"
+)
+
 OUTPUTS: tuple[OutputSpec, ...] = (
-    OutputSpec("MetaflowDataStoreS3Url", "Amazon S3 URL for the Metaflow datastore", "METAFLOW_DATASTORE_SYSROOT_S3"),
-    OutputSpec("MetaflowDataToolsS3Url", "Amazon S3 URL for Metaflow data tools", "METAFLOW_DATATOOLS_S3ROOT"),
-    OutputSpec("BatchJobQueueArn", "AWS Batch job queue for Metaflow tasks", "METAFLOW_BATCH_JOB_QUEUE"),
-    OutputSpec("ECSJobRoleForBatchJobs", "IAM role of Metaflow tasks on AWS Batch", "METAFLOW_ECS_S3_ACCESS_IAM_ROLE"),
-    OutputSpec("ServiceUrl", "URL of the metadata service through API Gateway", "METAFLOW_SERVICE_URL"),
-    OutputSpec("InternalServiceUrl", "URL of the metadata service inside the VPC", "METAFLOW_SERVICE_INTERNAL_URL"),
-    OutputSpec("StepFunctionsRoleArn", "IAM role for AWS Step Functions", "METAFLOW_SFN_IAM_ROLE"),
-    OutputSpec("EventBridgeRoleArn", "IAM role for Amazon EventBridge to start Step Functions", "METAFLOW_EVENTS_SFN_ACCESS_IAM_ROLE"),
-    OutputSpec("DDBTableName", "DynamoDB table for Step Functions foreach state", "METAFLOW_SFN_DYNAMO_DB_TABLE"),
+    OutputSpec(
+        "MetaflowDataStoreS3Url",
+        "Amazon S3 URL for the Metaflow datastore",
+        "METAFLOW_DATASTORE_SYSROOT_S3",
+        value=Sub("s3://${MetaflowS3Bucket}/metaflow"),
+    ),
+    OutputSpec(
+        "MetaflowDataToolsS3Url",
+        "Amazon S3 URL for Metaflow data tools",
+        "METAFLOW_DATATOOLS_S3ROOT",
+        value=Sub("s3://${MetaflowS3Bucket}/data"),
+    ),
+    OutputSpec(
+        "BatchJobQueueArn", "AWS Batch job queue for Metaflow tasks", "METAFLOW_BATCH_JOB_QUEUE", value=Ref("JobQueue")
+    ),
+    OutputSpec(
+        "ECSJobRoleForBatchJobs",
+        "IAM role of Metaflow tasks on AWS Batch",
+        "METAFLOW_ECS_S3_ACCESS_IAM_ROLE",
+        value=GetAtt("BatchS3TaskRole", "Arn"),
+    ),
+    OutputSpec(
+        "ServiceUrl",
+        "URL of the metadata service through API Gateway",
+        "METAFLOW_SERVICE_URL",
+        value=Sub("https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api/"),
+    ),
+    OutputSpec(
+        "InternalServiceUrl",
+        "URL of the metadata service inside the VPC",
+        "METAFLOW_SERVICE_INTERNAL_URL",
+        value=Sub("http://${NLB.DNSName}/"),
+    ),
+    OutputSpec(
+        "StepFunctionsRoleArn",
+        "IAM role for AWS Step Functions",
+        "METAFLOW_SFN_IAM_ROLE",
+        value=GetAtt("StepFunctionsRole", "Arn"),
+    ),
+    OutputSpec(
+        "EventBridgeRoleArn",
+        "IAM role for Amazon EventBridge to start Step Functions",
+        "METAFLOW_EVENTS_SFN_ACCESS_IAM_ROLE",
+        value=GetAtt("EventBridgeRole", "Arn"),
+    ),
+    OutputSpec(
+        "DDBTableName",
+        "DynamoDB table for Step Functions foreach state",
+        "METAFLOW_SFN_DYNAMO_DB_TABLE",
+        value=Ref("StepFunctionsStateDDB"),
+    ),
     OutputSpec(
         "ApiKeyId",
         "API Gateway key id of the metadata service; mfstack configure fetches its value",
         None,
         condition="EnableAuth",
+        value=Ref("ApiKey"),
     ),
-    OutputSpec("MetaflowUserRoleArn", "Restricted IAM role for Metaflow users", None, condition="EnableRole"),
-    OutputSpec("SageMakerNoteBookURL", "URL of the SageMaker notebook instance", None, condition="EnableSagemaker"),
-    OutputSpec("MigrationFunctionName", "Lambda function that migrates the metadata database schema"),
-    OutputSpec("VPCId", "VPC id"),
-    OutputSpec("Subnet1Id", "Subnet 1 id"),
-    OutputSpec("Subnet2Id", "Subnet 2 id"),
-    OutputSpec("RDSSecret", "Secrets Manager secret holding the database password (the value is never an output)"),
+    OutputSpec(
+        "MetaflowUserRoleArn",
+        "Restricted IAM role for Metaflow users",
+        None,
+        condition="EnableRole",
+        value=GetAtt("MetaflowUserRole", "Arn"),
+    ),
+    OutputSpec(
+        "SageMakerNoteBookURL",
+        "URL of the SageMaker notebook instance",
+        None,
+        condition="EnableSagemaker",
+        value=NOTEBOOK_URL,
+    ),
+    OutputSpec(
+        "MigrationFunctionName",
+        "Lambda function that migrates the metadata database schema",
+        value=Ref("MigrationFunction"),
+    ),
+    OutputSpec("VPCId", "VPC id", value=Ref("VPC")),
+    OutputSpec("Subnet1Id", "Subnet 1 id", value=Ref("Subnet1")),
+    OutputSpec("Subnet2Id", "Subnet 2 id", value=Ref("Subnet2")),
+    OutputSpec(
+        "RDSSecret",
+        "Secrets Manager secret holding the database password (the value is never an output)",
+        value=Ref("MyRDSSecret"),
+    ),
 )
 
 # Settings every Metaflow profile written by mfstack carries, whatever the stack's outputs.

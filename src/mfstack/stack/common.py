@@ -1,0 +1,69 @@
+"""Helpers every component module shares: ARNs in the stack's partition, policy documents, skips."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from awacs.aws import Action, Allow, Condition, PolicyDocument, Principal, Statement
+from troposphere import If, Sub
+
+POLICY_VERSION = "2012-10-17"
+
+# Conditions (names used by the Outputs table too).
+AUTH = "EnableAuth"
+ROLE = "EnableRole"
+NOTEBOOK = "EnableSagemaker"
+FARGATE = "IsFargate"
+EC2 = "IsEc2"
+EXTRA_POLICY = "HasAdditionalWorkerPolicy"
+
+# Ports of the metadata service container.
+API_PORT = 8080
+MIGRATION_PORT = 8082
+
+
+def arn(service: str, resource: str, *, region: bool = True, account: bool = True) -> Sub:
+    """An ARN in this stack's partition (parameter IAMPartition); `resource` may use ${...}."""
+    reg = "${AWS::Region}" if region else ""
+    acct = "${AWS::AccountId}" if account else ""
+    return Sub(f"arn:${{IAMPartition}}:{service}:{reg}:{acct}:{resource}")
+
+
+def actions(*names: str) -> list[Action]:
+    """`"s3:GetObject"`-style names as awacs actions."""
+    out = []
+    for name in names:
+        prefix, _, action = name.partition(":")
+        out.append(Action(prefix, action))
+    return out
+
+
+def allow(sid: str, names: Sequence[str], resources: Iterable[Any], condition: Condition | None = None) -> Statement:
+    """One Allow statement."""
+    kwargs: dict[str, Any] = {"Sid": sid, "Effect": Allow, "Action": actions(*names), "Resource": list(resources)}
+    if condition is not None:
+        kwargs["Condition"] = condition
+    return Statement(**kwargs)
+
+
+def policy(*statements: Statement | If) -> dict[str, Any]:
+    """A policy document; a statement may be wrapped in `If(condition, statement, NoValue)`."""
+    return {"Version": POLICY_VERSION, "Statement": list(statements)}
+
+
+def trust(service: str, extra: Condition | None = None) -> PolicyDocument:
+    """A role trust policy letting one AWS service assume the role."""
+    kwargs: dict[str, Any] = {
+        "Effect": Allow,
+        "Principal": Principal("Service", [service]),
+        "Action": actions("sts:AssumeRole"),
+    }
+    if extra is not None:
+        kwargs["Condition"] = extra
+    return PolicyDocument(Version=POLICY_VERSION, Statement=[Statement(**kwargs)])
+
+
+def checkov_skip(*entries: tuple[str, str]) -> dict[str, Any]:
+    """Resource Metadata that skips checkov checks, each with the reason a reviewer reads."""
+    return {"checkov": {"skip": [{"id": check, "comment": reason} for check, reason in entries]}}
