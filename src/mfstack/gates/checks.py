@@ -29,9 +29,12 @@ def scan(template_text: str) -> tuple[list[Finding], list[Finding]]:
             files=[str(path)],
             runner_filter=RunnerFilter(framework=["cloudformation"], download_external_modules=False),
         )
-    failed = [_finding(r, "failed", r.check_name or "") for r in report.failed_checks]
+    reports = report if isinstance(report, list) else [report]
+    failed = [_finding(r, "failed", r.check_name or "") for rep in reports for r in rep.failed_checks]
     skipped = [
-        _finding(r, "skipped", str((r.check_result or {}).get("suppress_comment", ""))) for r in report.skipped_checks
+        _finding(r, "skipped", str((r.check_result or {}).get("suppress_comment", "")))
+        for rep in reports
+        for r in rep.skipped_checks
     ]
     return failed, skipped
 
