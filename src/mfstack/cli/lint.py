@@ -1,0 +1,44 @@
+"""`mfstack lint`: run cfn-lint, checkov and parliament on the synthesized template."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from mfstack.cli.app import app, console
+from mfstack.cli.synth import SET_HELP, resolved_settings
+from mfstack.gates import Finding, GateReport, require_lint_extra, run_gates
+from mfstack.stack import build_template, render
+
+
+def _table(title: str, rows: list[Finding]) -> Table:
+    table = Table(title=title, show_lines=False)
+    for column in ("gate", "severity", "rule", "resource", "message"):
+        table.add_column(column, overflow="fold")
+    for f in rows:
+        table.add_row(f.gate, f.severity, f.rule, f.resource, f.message)
+    return table
+
+
+def _render(report: GateReport, show_skipped: bool) -> None:
+    if report.findings:
+        console.print(_table("Findings", report.findings))
+    if show_skipped and report.skipped:
+        console.print(_table("Skipped or allowed, with reasons", report.skipped))
+    counts = ", ".join(f"{gate}: {n}" for gate, n in report.counts.items())
+    verdict = "[green]clean[/]" if report.clean else f"[red]{len(report.findings)} finding(s)[/]"
+    console.print(f"{verdict} ({counts}; {len(report.skipped)} skipped with a documented reason)")
+
+
+@app.command()
+def lint(
+    assignments: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
+    show_skipped: bool = typer.Option(False, "--show-skipped", help="Also list skipped checks and their reasons."),
+) -> int:
+    """Run the quality gates (cfn-lint, checkov, parliament) on the template; exit 0 only when clean."""
+    values = resolved_settings(assignments)
+    require_lint_extra()
+    with console.status("Linting the template (cfn-lint, checkov, parliament)..."):
+        report = run_gates(render(build_template(values), "yaml"), values)
+    _render(report, show_skipped)
+    return 0 if report.clean else 1
