@@ -9,7 +9,7 @@ from mfstack.cli.app import app, err_console, state
 from mfstack.errors import MfstackError
 
 # Each module registers its commands on `app` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("synth", "lint")
+COMMAND_MODULES: tuple[str, ...] = ("service", "synth", "lint")
 
 
 def _register() -> None:

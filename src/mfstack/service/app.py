@@ -1,0 +1,75 @@
+"""The ASGI application: routes, error rendering, the API-key gate, and the store's lifecycle."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mfstack.service import openapi, routes_read, routes_write
+from mfstack.service.config import ServiceConfig
+from mfstack.service.http import JsonResponse, ok
+from mfstack.service.httperrors import HttpError
+from mfstack.service.middleware import Gate
+from mfstack.service.store import make_store
+from mfstack.service.store.base import SchemaStatus, Store
+
+logger = logging.getLogger("mfstack.service")
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HttpError)
+    return JsonResponse({"message": exc.message}, exc.status)
+
+
+async def routing_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = "No such route." if exc.status_code == 404 else str(exc.detail)
+    return JsonResponse({"message": message}, exc.status_code)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    logger.error("internal error on %s %s: %r", request.method, request.url.path, exc)
+    return JsonResponse({"message": "Internal error; the service log has the details."}, 500)
+
+
+async def openapi_json(request: Request) -> Response:
+    return ok(openapi.document())
+
+
+def create_app(config: ServiceConfig, store: Store | None = None, opened: SchemaStatus | None = None) -> Starlette:
+    """The service as an ASGI app; the store opens on startup (unless `opened`) and closes on shutdown."""
+    the_store = store or make_store(config)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        status = opened or await the_store.open(config.migrate)
+        app.state.schema_ready = status.up_to_date
+        if not status.up_to_date:
+            logger.warning(
+                "database schema at version %s, pending %s: PATCH /upgrade or --migrate", status.current, status.pending
+            )
+        try:
+            yield
+        finally:
+            await the_store.close()
+
+    routes = [*routes_read.ROUTES, *routes_write.ROUTES, Route("/openapi.json", openapi_json, methods=["GET"])]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(Gate, api_keys=config.api_keys, access_log=config.access_log)],
+        exception_handlers={HttpError: http_error, HTTPException: routing_error, Exception: server_error},
+        lifespan=lifespan,
+    )
+    app.state.config = config
+    app.state.store = the_store
+    app.state.schema_ready = False
+    app.state.heartbeats = {}
+    return app

@@ -1,0 +1,83 @@
+"""One pure-ASGI middleware for every request: API-key check, then a structured access log.
+
+The key is compared in constant time against every configured key (several keys allow rotation).
+A refused request gets 403 with a JSON message; neither keys nor headers are ever logged.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mfstack.service import jsonio
+from mfstack.service.http import SERVICE_VERSION, VERSION_HEADER
+
+access_logger = logging.getLogger("mfstack.service.access")
+FORBIDDEN = jsonio.dumps({"message": "A valid x-api-key header is required."})
+
+
+class Gate:
+    """Refuse requests without a valid `x-api-key`; log one JSON line per request."""
+
+    def __init__(self, app: ASGIApp, api_keys: tuple[str, ...], access_log: bool) -> None:
+        self.app = app
+        self.keys = [k.encode() for k in api_keys]
+        self.access_log = access_log
+
+    def allowed(self, scope: Scope) -> bool:
+        if not self.keys:
+            return True
+        given = b""
+        for name, value in scope["headers"]:
+            if name == b"x-api-key":
+                given = value
+                break
+        match = False
+        for key in self.keys:  # no early exit: the time taken does not depend on which key matched
+            match |= hmac.compare_digest(given, key)
+        return match
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = [0]
+
+        async def send_logged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        if self.allowed(scope):
+            await self.app(scope, receive, send_logged if self.access_log else send)
+        else:
+            await forbid(send_logged)
+        if self.access_log:
+            log_request(scope, status[0], time.perf_counter() - start)
+
+
+async def forbid(send: Send) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(FORBIDDEN)).encode())]
+    headers.append((VERSION_HEADER.lower().encode(), SERVICE_VERSION.encode()))
+    await send({"type": "http.response.start", "status": 403, "headers": headers})
+    await send({"type": "http.response.body", "body": FORBIDDEN})
+
+
+def log_request(scope: Scope, status: int, seconds: float) -> None:
+    if not access_logger.isEnabledFor(logging.INFO):
+        return
+    client: Any = scope.get("client")
+    record = {
+        "method": scope["method"],
+        "path": scope["path"],
+        "status": status,
+        "ms": round(seconds * 1000, 2),
+        "client": client[0] if client else None,
+    }
+    access_logger.info(json.dumps(record))
