@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from mfstack.cli.app import app, console
+from mfstack.cli.app import app, console, err_console
 from mfstack.cli.synth import SET_HELP, resolved_settings
+from mfstack.errors import MfstackError
 from mfstack.gates import Finding, GateReport, require_lint_extra, run_gates
 from mfstack.stack import build_template, render
 
@@ -16,7 +18,7 @@ def _table(title: str, rows: list[Finding]) -> Table:
     for column in ("gate", "severity", "rule", "resource", "message"):
         table.add_column(column, overflow="fold")
     for f in rows:
-        table.add_row(f.gate, f.severity, f.rule, f.resource, f.message)
+        table.add_row(*(escape(v) for v in (f.gate, f.severity, f.rule, f.resource, f.message)))
     return table
 
 
@@ -37,7 +39,12 @@ def lint(
 ) -> int:
     """Run the quality gates (cfn-lint, checkov, parliament) on the template; exit 0 only when clean."""
     values = resolved_settings(assignments)
-    require_lint_extra()
+    try:
+        require_lint_extra()
+    except MfstackError as exc:  # rendered here: its hint holds "[lint]", which rich would read as markup
+        err_console.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
+        err_console.print(escape(exc.hint or ""), highlight=False, soft_wrap=True)
+        return exc.exit_code
     with console.status("Linting the template (cfn-lint, checkov, parliament)..."):
         report = run_gates(render(build_template(values), "yaml"), values)
     _render(report, show_skipped)

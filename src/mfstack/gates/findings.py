@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -39,10 +39,15 @@ class GateReport:
 
 def require_lint_extra() -> None:
     """Raise a clear error when the gate libraries are not installed."""
-    missing = [pkg for mod, pkg in LINT_MODULES.items() if importlib.util.find_spec(mod) is None]
+    missing = []
+    for module, package in LINT_MODULES.items():
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(package)
     if missing:
         raise MfstackError(
-            f"mfstack lint needs {', '.join(missing)}, which are not installed.",
+            f"mfstack lint needs {', '.join(missing)}, not installed in this Python environment.",
             hint='Install the lint extra: pip install "mfstack[lint]"',
         )
 
