@@ -9,7 +9,20 @@ from mfstack.cli.app import app, err_console, state
 from mfstack.errors import MfstackError
 
 # Each module registers its commands on `app` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("service", "synth", "lint")
+COMMAND_MODULES: tuple[str, ...] = (
+    "service",
+    "synth",
+    "lint",
+    "deploy",
+    "status",
+    "outputs",
+    "configure",
+    "apikey",
+    "role",
+    "doctor",
+    "destroy",
+    "cost",
+)
 
 
 def _register() -> None:

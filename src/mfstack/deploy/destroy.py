@@ -57,7 +57,7 @@ def _kept(logical_id: str, resource: dict[str, Any], physical: str) -> KeptResou
             logical_id,
             "S3 bucket (your Metaflow data)",
             physical,
-            f"mfstack destroy --purge-data, or aws s3 rb s3://{physical} --force",
+            f"aws s3 rb s3://{physical} --force (deletes every object in it)",
         )
     if policy == "Retain":
         return KeptResource(logical_id, rtype, physical, f"delete it in the AWS console or CLI ({rtype})")
