@@ -221,3 +221,19 @@ def test_conditions_switch_whole_components(overrides: dict[str, str]) -> None:
     assert (ec2_only & names == ec2_only) == (overrides["BatchType"] == "ec2")
     assert ({"ApiKey", "UsagePlan", "UsagePlanKey"} <= names) == (overrides["APIBasicAuth"] == "true")
     assert ({"MetaflowUserRole", "MetaflowUserPolicy"} <= names) == (overrides["CustomRole"] == "true")
+
+
+def test_stage_gets_a_fresh_deployment_when_auth_or_the_api_shape_changes() -> None:
+    from troposphere import Ref
+
+    from mfstack.stack import api
+
+    deployments = {n: r for n, r in DEFAULT["Resources"].items() if r["Type"] == "AWS::ApiGateway::Deployment"}
+    assert sorted(r["Condition"] for r in deployments.values()) == ["DisableAuth", "EnableAuth"]
+    auth = next(n for n, r in deployments.items() if r["Condition"] == "EnableAuth")
+    open_ = next(n for n, r in deployments.items() if r["Condition"] == "DisableAuth")
+    assert props("ApiStage")["DeploymentId"] == {"Fn::If": ["EnableAuth", {"Ref": auth}, {"Ref": open_}]}
+    shape = api._api()
+    changed = api._api()
+    changed[4].Integration.Uri = Ref("AWS::NoValue")  # the proxy method points elsewhere
+    assert api._fingerprint(shape) == api._fingerprint(api._api()) != api._fingerprint(changed)

@@ -7,9 +7,12 @@ value never is (`mfstack configure` fetches it).
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from troposphere import GetAtt, If, Ref, Sub, Template, apigateway
 
-from mfstack.stack.common import AUTH, MIGRATION_PORT, checkov_skip
+from mfstack.stack.common import AUTH, MIGRATION_PORT, NO_AUTH, checkov_skip
 
 API = "Api"
 STAGE = "api"
@@ -76,15 +79,39 @@ def _api() -> list[object]:
     ]
 
 
-def _stage() -> list[object]:
-    deployment = apigateway.Deployment(
-        "ApiDeployment", DependsOn=["ProxyMethod", "DbSchemaStatusMethod"], RestApiId=Ref(API)
-    )
+def _fingerprint(api: list[object]) -> str:
+    """A short digest of the API's resources and methods: it changes whenever they do."""
+    shapes = [obj.to_dict() for obj in api if isinstance(obj, (apigateway.Resource, apigateway.Method))]
+    return hashlib.sha256(json.dumps(shapes, sort_keys=True, default=str).encode()).hexdigest()[:8]
+
+
+def _deployments(api: list[object]) -> list[apigateway.Deployment]:
+    """One deployment per auth state, named after the API's shape.
+
+    A deployment is a snapshot of the methods: API Gateway keeps serving the old snapshot when a
+    method changes in place. A new logical id (new shape, or APIBasicAuth switched) makes
+    CloudFormation create a fresh deployment and point the stage at it.
+    """
+    digest = _fingerprint(api)
+    return [
+        apigateway.Deployment(
+            f"ApiDeployment{state}{digest}",
+            Condition=condition,
+            DependsOn=["ProxyMethod", "DbSchemaStatusMethod"],
+            RestApiId=Ref(API),
+            Description=f"Metaflow metadata API ({state.lower()}, shape {digest})",
+        )
+        for state, condition in (("Auth", AUTH), ("Open", NO_AUTH))
+    ]
+
+
+def _stage(deployments: list[apigateway.Deployment]) -> list[object]:
+    auth, open_ = deployments
     stage = apigateway.Stage(
         "ApiStage",
         StageName=STAGE,
         RestApiId=Ref(API),
-        DeploymentId=Ref(deployment),
+        DeploymentId=If(AUTH, Ref(auth), Ref(open_)),
         TracingEnabled=False,
         MethodSettings=[
             apigateway.MethodSetting(
@@ -100,7 +127,7 @@ def _stage() -> list[object]:
             ("CKV2_AWS_51", "Clients authenticate with the API key; client certificates would not reach the NLB"),
         ),
     )
-    return [deployment, stage]
+    return [*deployments, stage]
 
 
 def _auth() -> list[object]:
@@ -132,5 +159,6 @@ def service_url() -> Sub:
 
 def add(template: Template) -> None:
     """Add the REST API, VPC link, methods, stage and (when auth is on) the key and usage plan."""
-    for resource in (*_api(), *_stage(), *_auth()):
+    api = _api()
+    for resource in (*api, *_stage(_deployments(api)), *_auth()):
         template.add_resource(resource)

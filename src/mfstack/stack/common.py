@@ -12,6 +12,7 @@ POLICY_VERSION = "2012-10-17"
 
 # Conditions (names used by the Outputs table too).
 AUTH = "EnableAuth"
+NO_AUTH = "DisableAuth"
 ROLE = "EnableRole"
 NOTEBOOK = "EnableSagemaker"
 FARGATE = "IsFargate"

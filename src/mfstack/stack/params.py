@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from troposphere import Equals, Not, Parameter, Ref, Template
+from troposphere import Condition, Equals, Not, Parameter, Ref, Template
 
 from mfstack.settings import GROUPS, SETTINGS, Setting
-from mfstack.stack.common import AUTH, EC2, EXTRA_POLICY, FARGATE, NOTEBOOK, ROLE
+from mfstack.stack.common import AUTH, EC2, EXTRA_POLICY, FARGATE, NO_AUTH, NOTEBOOK, ROLE
 
 # Patterns CloudFormation checks before it creates anything (settings.resolve checks more).
 PATTERNS: dict[str, str] = {
@@ -47,6 +47,7 @@ def add_parameters(template: Template, values: Mapping[str, str]) -> None:
 def add_conditions(template: Template) -> None:
     """The switches that turn whole components on and off."""
     template.add_condition(AUTH, Equals(Ref("APIBasicAuth"), "true"))
+    template.add_condition(NO_AUTH, Not(Condition(AUTH)))
     template.add_condition(ROLE, Equals(Ref("CustomRole"), "true"))
     template.add_condition(NOTEBOOK, Equals(Ref("EnableSagemaker"), "true"))
     template.add_condition(FARGATE, Equals(Ref("BatchType"), "fargate"))
