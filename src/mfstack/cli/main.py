@@ -10,6 +10,7 @@ from mfstack.errors import MfstackError
 
 # Each module registers its commands on `app` when imported.
 COMMAND_MODULES: tuple[str, ...] = (
+    "local",
     "service",
     "synth",
     "lint",

@@ -1,0 +1,59 @@
+"""The environment a command gets under `mfstack run` / `shell` / `notebook`.
+
+The local stack needs no AWS account: the user's AWS identity (profile, SSO, tokens, config
+files) is taken out of the command's environment and replaced by dummy credentials, every
+boto3 client is pointed at the emulator (`AWS_ENDPOINT_URL`), and Metaflow reads the stack's
+profile (`METAFLOW_PROFILE`, `METAFLOW_HOME`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from mfstack.errors import LocalStackError
+from mfstack.local.layout import DataDir
+from mfstack.local.resources import DUMMY_CREDENTIALS, REGION
+from mfstack.local.stack import inspect
+
+# Variables that would make boto3 use the user's real AWS identity or configuration.
+AWS_IDENTITY_VARS: tuple[str, ...] = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CA_BUNDLE",
+)
+
+
+def stack_environment(data_dir: DataDir, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`base` (default: this process's environment) set up for the running stack in `data_dir`."""
+    status = inspect(data_dir)
+    if not status.complete or status.state is None:
+        raise LocalStackError(
+            f"No local stack is running in {data_dir.root}.",
+            hint=f"Start it with `mfstack up --data-dir {data_dir.root}` (or without --data-dir for the default).",
+        )
+    state = status.state
+    env = {k: v for k, v in (base if base is not None else os.environ).items() if k not in AWS_IDENTITY_VARS}
+    env.update(DUMMY_CREDENTIALS)
+    env.update(
+        {
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ENDPOINT_URL": state.emulator_url,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "METAFLOW_PROFILE": state.profile,
+            "METAFLOW_HOME": state.metaflow_home,
+            "MFSTACK_LOCAL_DATA_DIR": str(data_dir.root),
+        }
+    )
+    return env
