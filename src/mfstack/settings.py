@@ -69,12 +69,51 @@ NETWORK, COMPUTE, SERVICE, ACCESS, NOTEBOOK = (
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("VPCCidr", "cidr", "10.20.0.0/16", "CIDR block of the Metaflow VPC.", NETWORK, "VPC CIDR"),
-    Setting("Subnet1Cidr", "cidr", "10.20.0.0/24", "CIDR of the first subnet (inside VPCCidr).", NETWORK, "Subnet 1 CIDR"),
-    Setting("Subnet2Cidr", "cidr", "10.20.1.0/24", "CIDR of the second subnet, in another AZ.", NETWORK, "Subnet 2 CIDR"),
-    Setting("BatchType", "string", "ec2", "Compute for AWS Batch: EC2 instances or Fargate.", COMPUTE, "Batch compute type", allowed=("ec2", "fargate")),
-    Setting("MinVCPUBatch", "number", "0", "Minimum vCPUs kept running by Batch (0: nothing idles).", COMPUTE, "Minimum vCPUs", min_value=0, max_value=4096),
-    Setting("DesiredVCPUBatch", "number", "0", "vCPUs Batch starts with (between min and max).", COMPUTE, "Desired vCPUs", min_value=0, max_value=4096),
-    Setting("MaxVCPUBatch", "number", "64", "Maximum vCPUs Batch may scale out to.", COMPUTE, "Maximum vCPUs", min_value=1, max_value=4096),
+    Setting(
+        "Subnet1Cidr", "cidr", "10.20.0.0/24", "CIDR of the first subnet (inside VPCCidr).", NETWORK, "Subnet 1 CIDR"
+    ),
+    Setting(
+        "Subnet2Cidr", "cidr", "10.20.1.0/24", "CIDR of the second subnet, in another AZ.", NETWORK, "Subnet 2 CIDR"
+    ),
+    Setting(
+        "BatchType",
+        "string",
+        "ec2",
+        "Compute for AWS Batch: EC2 instances or Fargate.",
+        COMPUTE,
+        "Batch compute type",
+        allowed=("ec2", "fargate"),
+    ),
+    Setting(
+        "MinVCPUBatch",
+        "number",
+        "0",
+        "Minimum vCPUs kept running by Batch (0: nothing idles).",
+        COMPUTE,
+        "Minimum vCPUs",
+        min_value=0,
+        max_value=4096,
+    ),
+    Setting(
+        "DesiredVCPUBatch",
+        "number",
+        "0",
+        "vCPUs Batch starts with (between min and max).",
+        COMPUTE,
+        "Desired vCPUs",
+        min_value=0,
+        max_value=4096,
+    ),
+    Setting(
+        "MaxVCPUBatch",
+        "number",
+        "64",
+        "Maximum vCPUs Batch may scale out to.",
+        COMPUTE,
+        "Maximum vCPUs",
+        min_value=1,
+        max_value=4096,
+    ),
     Setting(
         "ComputeEnvInstanceTypes",
         "instance_types",
@@ -83,7 +122,14 @@ SETTINGS: tuple[Setting, ...] = (
         COMPUTE,
         "Instance types",
     ),
-    Setting("AdditionalWorkerPolicyArn", "arn", "", "Extra IAM policy attached to the role of Metaflow tasks.", COMPUTE, "Additional worker policy ARN"),
+    Setting(
+        "AdditionalWorkerPolicyArn",
+        "arn",
+        "",
+        "Extra IAM policy attached to the role of Metaflow tasks.",
+        COMPUTE,
+        "Additional worker policy ARN",
+    ),
     Setting(
         "MetadataServiceImage",
         "image",
@@ -95,11 +141,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DatabaseInstanceClass",
         "string",
-        "db.t4g.small",
-        "RDS instance class of the metadata database (PostgreSQL).",
+        "db.t3.small",
+        "RDS instance class of the metadata database (PostgreSQL); the default exists in every region.",
         SERVICE,
         "Database instance class",
-        allowed=("db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.t4g.large", "db.m7g.large", "db.m7g.xlarge"),
+        allowed=(
+            "db.t3.micro",
+            "db.t3.small",
+            "db.t3.medium",
+            "db.t3.large",
+            "db.t4g.micro",
+            "db.t4g.small",
+            "db.t4g.medium",
+            "db.t4g.large",
+            "db.m6g.large",
+            "db.m6g.xlarge",
+            "db.m7g.large",
+            "db.m7g.xlarge",
+        ),
     ),
     Setting(
         "LogRetentionDays",
@@ -110,10 +169,42 @@ SETTINGS: tuple[Setting, ...] = (
         "Log retention (days)",
         allowed=("30", "60", "90", "180", "365", "731", "1827", "3653"),
     ),
-    Setting("APIBasicAuth", "bool", "true", "Require an API key on every metadata service request.", SERVICE, "API key auth", allowed=BOOL_VALUES),
-    Setting("CustomRole", "bool", "false", "Create a restricted IAM role for Metaflow users.", ACCESS, "User role", allowed=BOOL_VALUES),
-    Setting("IAMPartition", "string", "aws", "IAM partition of the account (aws, aws-cn, aws-us-gov).", ACCESS, "IAM partition", allowed=PARTITIONS),
-    Setting("EnableSagemaker", "bool", "false", "Create a SageMaker notebook wired to this stack.", NOTEBOOK, "SageMaker notebook", allowed=BOOL_VALUES),
+    Setting(
+        "APIBasicAuth",
+        "bool",
+        "true",
+        "Require an API key on every metadata service request.",
+        SERVICE,
+        "API key auth",
+        allowed=BOOL_VALUES,
+    ),
+    Setting(
+        "CustomRole",
+        "bool",
+        "false",
+        "Create a restricted IAM role for Metaflow users.",
+        ACCESS,
+        "User role",
+        allowed=BOOL_VALUES,
+    ),
+    Setting(
+        "IAMPartition",
+        "string",
+        "aws",
+        "IAM partition of the account (aws, aws-cn, aws-us-gov).",
+        ACCESS,
+        "IAM partition",
+        allowed=PARTITIONS,
+    ),
+    Setting(
+        "EnableSagemaker",
+        "bool",
+        "false",
+        "Create a SageMaker notebook wired to this stack.",
+        NOTEBOOK,
+        "SageMaker notebook",
+        allowed=BOOL_VALUES,
+    ),
     Setting(
         "SagemakerInstance",
         "string",
@@ -121,7 +212,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Instance type of the SageMaker notebook.",
         NOTEBOOK,
         "Notebook instance type",
-        allowed=("ml.t3.medium", "ml.t3.large", "ml.t3.xlarge", "ml.t3.2xlarge", "ml.m5.xlarge", "ml.m5.2xlarge", "ml.m5.4xlarge"),
+        allowed=(
+            "ml.t3.medium",
+            "ml.t3.large",
+            "ml.t3.xlarge",
+            "ml.t3.2xlarge",
+            "ml.m5.xlarge",
+            "ml.m5.2xlarge",
+            "ml.m5.4xlarge",
+        ),
     ),
 )
 
@@ -144,7 +243,9 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise SettingError(f"'{pair}' is not a setting assignment: write it as Name=Value, e.g. --set BatchType=fargate.")
+            raise SettingError(
+                f"'{pair}' is not a setting assignment: write it as Name=Value, e.g. --set BatchType=fargate."
+            )
         out[name.strip()] = value.strip()
     return out
 
@@ -210,9 +311,13 @@ def _check_network(values: Mapping[str, str]) -> None:
     assert vpc and s1 and s2  # each was checked by check_value
     for name, net in (("Subnet1Cidr", s1), ("Subnet2Cidr", s2)):
         if not net.subnet_of(vpc):
-            raise SettingError(f"{name}={net} is not inside VPCCidr={vpc}: each subnet must be a part of the VPC's range.")
+            raise SettingError(
+                f"{name}={net} is not inside VPCCidr={vpc}: each subnet must be a part of the VPC's range."
+            )
     if s1.overlaps(s2):
-        raise SettingError(f"Subnet1Cidr={s1} and Subnet2Cidr={s2} overlap: give the two subnets separate ranges inside {vpc}.")
+        raise SettingError(
+            f"Subnet1Cidr={s1} and Subnet2Cidr={s2} overlap: give the two subnets separate ranges inside {vpc}."
+        )
 
 
 def _check_vcpus(values: Mapping[str, str]) -> None:
