@@ -10,6 +10,7 @@ from rich.table import Table
 from mfstack import cost as core
 from mfstack import settings
 from mfstack.cli.app import app, console
+from mfstack.cli.options import rendered_errors
 
 
 def idle_table(title: str, est: core.CostEstimate) -> Table:
@@ -38,6 +39,7 @@ def usage_table(est: core.CostEstimate) -> Table:
 
 
 @app.command("cost")
+@rendered_errors
 def cost_command(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Setting as Name=Value (repeatable).")] = None,
 ) -> int:

@@ -19,6 +19,7 @@ from mfstack.cli.options import (
     Region,
     StackName,
     cloud_target,
+    rendered_errors,
     require_answer,
 )
 from mfstack.cli.progress import EventView, outputs_table, plan_table
@@ -100,6 +101,7 @@ Tags = Annotated[list[str] | None, typer.Option("--tag", help="Stack tag as Key=
 
 
 @app.command()
+@rendered_errors
 def deploy(
     set_: Sets = None,
     config: Annotated[

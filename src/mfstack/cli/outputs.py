@@ -10,7 +10,7 @@ import typer
 
 from mfstack import apikey, profile
 from mfstack.cli.app import app, console
-from mfstack.cli.options import EndpointUrl, Profile, Region, StackName, cloud_target
+from mfstack.cli.options import EndpointUrl, Profile, Region, StackName, cloud_target, rendered_errors
 from mfstack.cli.progress import outputs_table
 from mfstack.deploy.stackinfo import require_stack
 from mfstack.errors import MfstackError
@@ -20,6 +20,7 @@ SHELLS = ("bash", "fish", "powershell")
 
 
 @app.command()
+@rendered_errors
 def outputs(
     as_json: Annotated[bool, typer.Option("--json", help="Print the outputs as a JSON object.")] = False,
     stack_name: StackName = None,
@@ -48,6 +49,7 @@ def export_line(shell: str, key: str, value: str) -> str:
 
 
 @app.command()
+@rendered_errors
 def env(
     shell: Annotated[
         str, typer.Option("--shell", help="Syntax of the exports: bash (also zsh/sh), fish or powershell.")

@@ -10,7 +10,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from mfstack.cli.app import app, console
-from mfstack.cli.options import EndpointUrl, Profile, Region, StackName, cloud_options_given, cloud_target
+from mfstack.cli.options import (
+    EndpointUrl,
+    Profile,
+    Region,
+    StackName,
+    cloud_options_given,
+    cloud_target,
+    rendered_errors,
+)
 from mfstack.cli.progress import event_line, outputs_table
 from mfstack.deploy.diagnose import root_cause
 from mfstack.deploy.events import recent_events
@@ -32,6 +40,7 @@ def local_dispatch(data_dir: Path | None, *cloud_values: str | None) -> Path | N
 
 
 @app.command()
+@rendered_errors
 def status(
     events: Annotated[int, typer.Option("--events", min=0, max=500, help="How many recent events to show.")] = 10,
     data_dir: DataDir = None,

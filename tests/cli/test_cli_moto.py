@@ -1,0 +1,106 @@
+"""The day-1 and day-2 commands end to end against a real moto server over HTTP, on a small
+template moto's CloudFormation can create (it cannot create the full Metaflow template)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import boto3
+from cli_testkit import Result
+from deploy_testkit import body, small_template
+
+Cli = Callable[..., Result]
+
+
+def _template(tmp_path: Path, name: str, key_id: str) -> str:
+    tpl = small_template(f"{name}-t")
+    tpl["Parameters"]["ApiKeyIdValue"]["Default"] = key_id
+    path = tmp_path / "stack.json"
+    path.write_text(body(tpl))
+    return str(path)
+
+
+def test_deploy_configure_day2_and_destroy(cli: Cli, moto_server: str, tmp_path: Path) -> None:
+    key = boto3.client("apigateway", endpoint_url=moto_server).create_api_key(name="e2e", enabled=True)
+    target = ["--stack-name", "e2e", "--endpoint-url", moto_server]
+    r = cli("deploy", "--template", _template(tmp_path, "e2e", key["id"]), "--yes", "--tag", "team=ml", *target)
+    assert r.code == 0, r.text
+    assert (
+        "Plan for stack 'e2e' (create)" in r.text
+        and "CREATE_COMPLETE" in r.text
+        and "Wrote the Metaflow profile" in r.text
+    )
+    assert key["value"] not in r.out + r.err  # never printed without --show-secrets
+    config = json.loads((Path(os.environ["METAFLOW_HOME"]) / "config.json").read_text())
+    assert config["METAFLOW_SERVICE_AUTH_KEY"] == key["value"] and config["METAFLOW_DEFAULT_METADATA"] == "service"
+
+    again = cli("deploy", "--template", _template(tmp_path, "e2e", key["id"]), "--yes", *target)
+    assert again.code == 0 and "No changes" in again.text
+
+    refused = cli("configure", *target)
+    assert refused.code == 1 and "already exists" in refused.text and "--force" in refused.text
+    forced = cli("configure", "--force", "--metaflow-profile", "team", *target)
+    assert forced.code == 0 and "export METAFLOW_PROFILE=team" in forced.text
+    assert (Path(os.environ["METAFLOW_HOME"]) / "config_team.json").exists()
+
+    outputs = json.loads(cli("outputs", "--json", *target).out)
+    assert outputs["DDBTableName"] == "e2e-t" and outputs["ApiKeyId"] == key["id"]
+    env = cli("env", "--show-secrets", *target).out
+    assert f"export METAFLOW_SERVICE_AUTH_KEY={key['value']}" in env and "export METAFLOW_DEFAULT_DATASTORE=s3" in env
+    assert key["value"] not in cli("api-key", *target).out
+    assert cli("api-key", "--show", *target).out.strip() == key["value"]
+
+
+def test_role_grant_writes_aws_profile_and_revoke(cli: Cli, moto_server: str, tmp_path: Path) -> None:
+    target = ["--stack-name", "roles", "--endpoint-url", moto_server]
+    assert cli("deploy", "--template", _template(tmp_path, "roles", ""), "--yes", "--no-configure", *target).code == 0
+    alice = "arn:aws:iam::123456789012:user/alice"
+    r = cli("role", "grant", alice, "--aws-profile", "metaflow-user", "--source-profile", "work", *target)
+    assert r.code == 0 and "Granted" in r.text and "[profile metaflow-user]" in r.text
+    aws_config = Path(os.environ["AWS_CONFIG_FILE"]).read_text()
+    assert "[profile metaflow-user]" in aws_config and "source_profile = work" in aws_config
+    assert "Already granted" in cli("role", "grant", alice, *target).text
+    assert alice in cli("role", "list", *target).text
+    assert "Revoked" in cli("role", "revoke", alice, *target).text
+    assert alice not in cli("role", "list", *target).text
+
+
+def test_doctor_status_and_destroy_keeping_data(cli: Cli, moto_server: str, tmp_path: Path) -> None:
+    target = ["--stack-name", "gone", "--endpoint-url", moto_server]
+    assert cli("deploy", "--template", _template(tmp_path, "gone", ""), "--yes", "--no-configure", *target).code == 0
+    doc = cli("doctor", *target)
+    assert doc.code == 1  # the template's service URL points at a closed port
+    assert "ok S3 datastore read/write" in doc.text and "ok DynamoDB table: gone-t is ACTIVE" in doc.text
+    assert "FAIL metadata service /ping" in doc.text and "hint:" in doc.text
+    status = cli("status", *target)
+    assert status.code == 0 and "CREATE_COMPLETE" in status.text and "MetaflowDataStoreS3Url" in status.text
+
+    wrong = cli("destroy", "--yes", "--purge-data", "--confirm-bucket", "not-it", *target)
+    assert wrong.code == 1 and "nothing was deleted" in wrong.text
+    bucket = json.loads(cli("outputs", "--json", *target).out)["MetaflowDataStoreS3Url"].split("/")[2]
+    r = cli("destroy", "--yes", *target)
+    assert r.code == 0 and "deleted" in r.text and f"S3 bucket (your Metaflow data): {bucket}" in r.text
+    s3 = boto3.client("s3", endpoint_url=moto_server)
+    assert bucket in {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    assert cli("status", *target).code == 1
+
+
+def test_destroy_purge_data_removes_the_bucket(cli: Cli, moto_server: str, tmp_path: Path) -> None:
+    target = ["--stack-name", "purged", "--endpoint-url", moto_server]
+    assert cli("deploy", "--template", _template(tmp_path, "purged", ""), "--yes", "--no-configure", *target).code == 0
+    bucket = json.loads(cli("outputs", "--json", *target).out)["MetaflowDataStoreS3Url"].split("/")[2]
+    boto3.client("s3", endpoint_url=moto_server).put_object(Bucket=bucket, Key="metaflow/x", Body=b"1")
+    r = cli("destroy", "--yes", "--purge-data", "--confirm-bucket", bucket, *target)
+    assert r.code == 0 and f"Purged s3://{bucket}: 1 object versions deleted" in r.text and "Nothing was kept" in r.text
+
+
+def test_cost_table(cli: Cli) -> None:
+    r = cli("cost")
+    assert r.code == 0 and "idle total" in r.text and "With the notebook on (ml.t3.medium)" in r.text
+    assert "about $514/month" in r.text and "https://aws.amazon.com/ec2/pricing/on-demand/" in r.text
+    on = cli("cost", "--set", "EnableSagemaker=true")
+    assert "SageMaker notebook" in on.text and "With the notebook off" in on.text
+    assert cli("cost", "--set", "Nope=1").code == 2
