@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 import botocore.config
 import botocore.exceptions
+import botocore.parsers
 
 from mfstack.errors import AwsError
 
@@ -153,6 +154,11 @@ def translate(exc: Exception, action: str) -> AwsError:
         )
     if isinstance(exc, botocore.exceptions.ClientError):
         return AwsError(f"AWS refused to {action}: {error_message(exc)} ({code}).")
+    if isinstance(exc, botocore.parsers.ResponseParserError):
+        return AwsError(
+            f"Could not {action}: the endpoint sent an answer that is not AWS's format.",
+            hint="An emulator may not support this operation; against AWS, retry.",
+        )
     return AwsError(f"Could not {action}: {exc}.")
 
 
@@ -161,5 +167,9 @@ def aws_errors(action: str) -> Iterator[None]:
     """Run AWS calls; any botocore failure becomes an AwsError saying what was being done."""
     try:
         yield
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+    except (
+        botocore.exceptions.BotoCoreError,
+        botocore.exceptions.ClientError,
+        botocore.parsers.ResponseParserError,
+    ) as exc:
         raise translate(exc, action) from exc

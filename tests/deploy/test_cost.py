@@ -34,7 +34,8 @@ def test_settings_change_the_estimate() -> None:
     warm = cost.estimate(resolve({"MinVCPUBatch": "4", "DesiredVCPUBatch": "4"}))
     assert bigger_db > base
     batch = [line for line in warm.lines if line.component == "Batch instances kept running"]
-    assert len(batch) == 1 and batch[0].monthly == pytest.approx(4 * 0.0425 * 730, abs=0.01)  # c5 at $0.085 per 2 vCPU-h
+    c5_per_vcpu_hour = 0.085 / 2  # c5.large, the cheapest default type per vCPU
+    assert len(batch) == 1 and batch[0].monthly == pytest.approx(4 * c5_per_vcpu_hour * 730, abs=0.01)
     fargate = cost.estimate(resolve({"BatchType": "fargate", "MinVCPUBatch": "4", "DesiredVCPUBatch": "4"}))
     assert not any(line.component.startswith("Batch") for line in fargate.lines)  # Fargate Batch never idles
     assert fargate.usage[0].item == "Batch compute (Fargate)"

@@ -63,8 +63,17 @@ def declared_parameters(body: str) -> set[str]:
     return set((load_template(body).get("Parameters") or {}).keys())
 
 
+def compact(body: str) -> str:
+    """A JSON template without indentation (same content, fewer bytes); YAML is returned as it is."""
+    if not body.lstrip().startswith("{"):
+        return body
+    return json.dumps(json.loads(body), separators=(",", ":"))
+
+
 def template_argument(aws: AwsContext, body: str, stack_name: str) -> dict[str, str]:
-    """`TemplateBody=...` when small enough, else `TemplateURL=...` after staging it in S3."""
+    """`TemplateBody=...` when small enough (compacted if need be), else `TemplateURL=...` after staging it in S3."""
+    if len(body.encode()) > INLINE_LIMIT:
+        body = compact(body)
     if len(body.encode()) <= INLINE_LIMIT:
         return {"TemplateBody": body}
     return {"TemplateURL": stage_template(aws, body, stack_name)}
