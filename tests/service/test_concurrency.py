@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from tests.service.helpers import API_KEY, Service, fresh_pg_database, running, start, stop
 
 HEADERS = {"x-api-key": API_KEY}
@@ -33,7 +32,9 @@ async def _setup_step(c: httpx.AsyncClient, flow: str) -> object:
 
 def test_32_concurrent_task_registrations_get_distinct_ids(db_url: str, tmp_path: Path) -> None:
     async def scenario(svc: Service) -> None:
-        async with httpx.AsyncClient(base_url=svc.url, headers=HEADERS, limits=httpx.Limits(max_connections=32), timeout=60) as c:
+        async with httpx.AsyncClient(
+            base_url=svc.url, headers=HEADERS, limits=httpx.Limits(max_connections=32), timeout=60
+        ) as c:
             run = await _setup_step(c, "Conc")
             path = f"/flows/Conc/runs/{run}/steps/work/task"
             answers = await asyncio.gather(*[c.post(path, json={"user_name": "u"}) for _ in range(32)])

@@ -10,7 +10,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-
 from tests.service.helpers import Service, fresh_pg_database, running
 
 SCHEMA = Path(__file__).with_name("reference_schema.sql")
@@ -82,9 +81,13 @@ def test_our_writes_follow_the_reference_layout(service: Service, reference_db: 
     assert r["run_number"] == 4 and r["tags"] == "[]"
     (s,) = query(reference_db, "SELECT run_number, run_id FROM steps_v3 WHERE run_id='argo-x'")
     assert s["run_number"] == 4
-    (t,) = query(reference_db, "SELECT task_id, task_name, run_id, last_heartbeat_ts FROM tasks_v3 WHERE task_name='t-9'")
+    (t,) = query(
+        reference_db, "SELECT task_id, task_name, run_id, last_heartbeat_ts FROM tasks_v3 WHERE task_name='t-9'"
+    )
     assert t["task_id"] == 3 and t["run_id"] == "argo-x" and t["last_heartbeat_ts"] > 0
-    (m,) = query(reference_db, "SELECT run_number, task_id, run_id, task_name, tags FROM metadata_v3 WHERE task_name='t-9'")
+    (m,) = query(
+        reference_db, "SELECT run_number, task_id, run_id, task_name, tags FROM metadata_v3 WHERE task_name='t-9'"
+    )
     assert (m["run_number"], m["task_id"], m["run_id"]) == (4, 3, "argo-x") and m["tags"] == '["attempt_id:0"]'
     (tags,) = query(reference_db, "SELECT tags FROM runs_v3 WHERE run_number=$1", run)
     assert tags["tags"] == '["new"]'
