@@ -18,8 +18,10 @@ from rich.table import Table
 
 from mfstack.cli.app import app, console
 from mfstack.errors import LocalStackError
+from mfstack.local.bootstrap import emulator_context
 from mfstack.local.env import stack_environment
 from mfstack.local.layout import PARTS, DataDir, default_data_dir
+from mfstack.local.resources import ROLE_PRINCIPALS, LocalResources
 from mfstack.local.stack import StackStatus, UpResult, inspect, start_stack, stop_stack
 from mfstack.local.state import DEFAULT_PORT_BASE
 
@@ -30,6 +32,10 @@ SURVIVAL_NOTE = (
     "the emulator answers). Re-created on each `up`: the DynamoDB table's contents, the IAM roles and the "
     "Batch queue. Not kept: Step Functions state machines (run `step-functions create` again); executions "
     "never run locally."
+)
+
+PART_ROLES = (
+    "The emulator serves S3, DynamoDB, IAM, STS, Step Functions and Batch; the service stores metadata in SQLite."
 )
 
 DataDirOption = typer.Option(None, "--data-dir", help=DATA_DIR_HELP, file_okay=False)
@@ -82,12 +88,14 @@ def _render_up(result: UpResult) -> None:
 def _render_parts(status: StackStatus) -> None:
     table = Table(box=None, show_header=True, pad_edge=False)
     for column in ("part", "pid", "listens on", "since", "health"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column != "health")
     for part in status.parts:
-        since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(part.started_at)) if part.started_at else "-"
-        health = f"[green]ok[/] {part.detail}" if part.healthy else f"[red]down[/] {part.detail}"
+        since = time.strftime("%m-%d %H:%M:%S", time.localtime(part.started_at)) if part.started_at else "-"
+        health = f"[green]ok[/], {part.detail}" if part.healthy else f"[red]down[/], {part.detail}"
         table.add_row(part.description, str(part.pid or "-"), part.url or "-", since, health)
     console.print(table)
+    if status.running:
+        console.print(f"  {PART_ROLES}", style="dim")
 
 
 @app.command()
@@ -198,3 +206,29 @@ def show_local_status(data_dir: Path | None) -> int:
     if not status.healthy:
         console.print(f"Start or repair it with `mfstack up{_dir_flag(target)}`.")
     return 0 if status.healthy else 1
+
+
+def run_local_doctor(data_dir: Path) -> int:
+    """Run the cloud doctor's checks against the local stack (emulator + service); 0 when all pass."""
+    from mfstack import doctor as core
+    from mfstack.cli.doctor import render_checks
+
+    target = DataDir.at(data_dir)
+    status = inspect(target)
+    if not status.complete or status.state is None:
+        raise LocalStackError(
+            f"No local stack is running in {target.root}, so there is nothing to check.",
+            hint=f"Start it with `mfstack up{_dir_flag(target)}`.",
+        )
+    resources = LocalResources.for_data_dir(target.root)
+    checks = core.DoctorTarget(
+        datastore_root=resources.datastore_root,
+        service_url=status.state.service_url,
+        api_key=target.api_key(),
+        auth_expected=True,
+        dynamodb_table=resources.table,
+        batch_job_queue=resources.job_queue_arn,
+        role_arns=tuple(resources.role_arn(role) for role in ROLE_PRINCIPALS),
+    )
+    console.print(f"Checking the local stack in {target.root} (emulator {status.state.emulator_url}).")
+    return render_checks(core.run_checks(checks, emulator_context(status.state.emulator_url)))

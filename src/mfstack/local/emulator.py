@@ -9,6 +9,7 @@ request that made it is answered (see `s3store`).
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -53,6 +54,7 @@ def _warm(app: DomainDispatcherApplication) -> None:
 
 def serve(host: str, port: int, s3_dir: Path) -> None:
     """Restore S3 from `s3_dir`, then serve until SIGTERM/SIGINT."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request: logs stay small
     s3store.install()
     mirror = s3store.S3Mirror(s3_dir)
     restored = mirror.restore()

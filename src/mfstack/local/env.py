@@ -16,6 +16,9 @@ from mfstack.local.layout import DataDir
 from mfstack.local.resources import DUMMY_CREDENTIALS, REGION
 from mfstack.local.stack import inspect
 
+# Metaflow refuses to run without a user name other than root; the local stack then names one.
+FALLBACK_USER = "local-user"
+
 # Variables that would make boto3 use the user's real AWS identity or configuration.
 AWS_IDENTITY_VARS: tuple[str, ...] = (
     "AWS_PROFILE",
@@ -56,4 +59,12 @@ def stack_environment(data_dir: DataDir, base: Mapping[str, str] | None = None) 
             "MFSTACK_LOCAL_DATA_DIR": str(data_dir.root),
         }
     )
+    if not _metaflow_user_known(env):
+        env["METAFLOW_USER"] = FALLBACK_USER
     return env
+
+
+def _metaflow_user_known(env: Mapping[str, str]) -> bool:
+    """True when Metaflow finds a user name (it refuses none and 'root')."""
+    names = [env.get(k) for k in ("METAFLOW_USER", "SUDO_USER", "USERNAME", "USER")]
+    return any(name and name != "root" for name in names)

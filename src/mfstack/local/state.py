@@ -59,7 +59,7 @@ def part_specs(data_dir: DataDir, port_base: int, api_key: str) -> list[PartSpec
     service_url = f"http://{HOST}:{port_base + 1}"
     emulator = PartSpec(
         name="emulator",
-        description="AWS emulator (moto: S3, DynamoDB, IAM, STS, Step Functions, Batch)",
+        description="AWS emulator",
         argv=[
             sys.executable,
             "-m",
@@ -77,7 +77,7 @@ def part_specs(data_dir: DataDir, port_base: int, api_key: str) -> list[PartSpec
     )
     service = PartSpec(
         name="service",
-        description="metadata service (SQLite)",
+        description="metadata service",
         argv=[
             sys.executable,
             "-m",

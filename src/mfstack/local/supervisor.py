@@ -143,7 +143,7 @@ def check_health(spec: PartSpec) -> tuple[bool, str]:
             if spec.health_header and not resp.headers.get(spec.health_header):
                 return False, f"answers without the {spec.health_header} header"
             version = resp.headers.get(spec.health_header) if spec.health_header else None
-            return True, f"answers (version {version})" if version else "answers"
+            return True, f"version {version}" if version else "answers"
     except urllib.error.HTTPError as exc:
         return False, f"answers HTTP {exc.code}"
     except (OSError, ValueError) as exc:
