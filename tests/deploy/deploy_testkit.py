@@ -28,8 +28,56 @@ def _role(service: str) -> dict[str, Any]:
     return {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": doc}}
 
 
-def small_template(table_name: str = "metaflow-steps", extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A Metaflow-shaped stack: retained bucket, DynamoDB table, task and user roles, real output names."""
+def batch_resources() -> dict[str, Any]:
+    """An AWS Batch compute environment (EC2, 0 vCPUs idle) and job queue in their own VPC."""
+    compute = {
+        "Type": "EC2",
+        "MinvCpus": 0,
+        "MaxvCpus": 8,
+        "DesiredvCpus": 0,
+        "InstanceTypes": ["c5.large"],
+        "Subnets": [{"Ref": "Subnet1"}],
+        "SecurityGroupIds": [{"Ref": "BatchSecurityGroup"}],
+        "InstanceRole": {"Fn::GetAtt": ["ECSInstanceProfile", "Arn"]},
+    }
+    return {
+        "VPC": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.20.0.0/16"}},
+        "Subnet1": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": {"Ref": "VPC"}, "CidrBlock": "10.20.0.0/24"}},
+        "BatchSecurityGroup": {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {"GroupDescription": "batch", "VpcId": {"Ref": "VPC"}},
+        },
+        "BatchServiceRole": _role("batch.amazonaws.com"),
+        "ECSInstanceRole": _role("ec2.amazonaws.com"),
+        "ECSInstanceProfile": {
+            "Type": "AWS::IAM::InstanceProfile",
+            "Properties": {"Roles": [{"Ref": "ECSInstanceRole"}]},
+        },
+        "ComputeEnvironment": {
+            "Type": "AWS::Batch::ComputeEnvironment",
+            "Properties": {
+                "Type": "MANAGED",
+                "State": "ENABLED",
+                "ServiceRole": {"Fn::GetAtt": ["BatchServiceRole", "Arn"]},
+                "ComputeResources": compute,
+            },
+        },
+        "JobQueue": {
+            "Type": "AWS::Batch::JobQueue",
+            "Properties": {
+                "Priority": 1,
+                "State": "ENABLED",
+                "ComputeEnvironmentOrder": [{"Order": 1, "ComputeEnvironment": {"Ref": "ComputeEnvironment"}}],
+            },
+        },
+    }
+
+
+def small_template(
+    table_name: str = "metaflow-steps", extra: dict[str, Any] | None = None, batch: bool = False
+) -> dict[str, Any]:
+    """A Metaflow-shaped stack: retained bucket, DynamoDB table, task and user roles, real output names
+    (and, with `batch`, a Batch queue and compute environment)."""
     user_role = _role("ec2.amazonaws.com")
     user_role["Properties"]["AssumeRolePolicyDocument"]["Statement"].append(
         {
@@ -52,6 +100,7 @@ def small_template(table_name: str = "metaflow-steps", extra: dict[str, Any] | N
         },
         "BatchS3TaskRole": _role("ecs-tasks.amazonaws.com"),
         "MetaflowUserRole": user_role,
+        **(batch_resources() if batch else {}),
         **(extra or {}),
     }
     outputs = {
@@ -62,6 +111,7 @@ def small_template(table_name: str = "metaflow-steps", extra: dict[str, Any] | N
         "MetaflowUserRoleArn": {"Fn::GetAtt": ["MetaflowUserRole", "Arn"]},
         "ServiceUrl": {"Ref": "ServiceUrlValue"},
         "ApiKeyId": {"Ref": "ApiKeyIdValue"},
+        **({"BatchJobQueueArn": {"Ref": "JobQueue"}} if batch else {}),
     }
     return {
         "AWSTemplateFormatVersion": "2010-09-09",

@@ -69,7 +69,7 @@ def open_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def _outputs(aws: AwsContext, name: str, service_url: str) -> dict[str, str]:
     req = plan.PlanRequest(
         name,
-        body(small_template()),
+        body(small_template(batch=True)),
         {"TableName": f"{name}-t", "ServiceUrlValue": service_url, "ApiKeyIdValue": "k"},
         {},
     )
@@ -81,13 +81,16 @@ def test_healthy_stack_passes_every_check(aws: AwsContext, stack_name: str, serv
     target = doctor.target_from_outputs(_outputs(aws, stack_name, service), KEY)
     results = doctor.run_checks(target, aws)
     names = [r.name for r in results]
-    assert names[:4] == [
+    assert names[:6] == [
         "S3 datastore read/write",
         "metadata service /ping",
         "metadata service refuses requests without the key",
         "DynamoDB table",
+        "Batch job queue",
+        "Batch compute environment",
     ]
     assert all(r.ok for r in results), [r for r in results if not r.ok]
+    assert "VALID and ENABLED" in results[4].detail and "VALID and ENABLED" in results[5].detail
     assert sum(n.startswith("IAM role") for n in names) == 2
     assert "service version" in results[1].detail
 
