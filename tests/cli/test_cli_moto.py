@@ -104,3 +104,13 @@ def test_cost_table(cli: Cli) -> None:
     on = cli("cost", "--set", "EnableSagemaker=true")
     assert "SageMaker notebook" in on.text and "With the notebook off" in on.text
     assert cli("cost", "--set", "Nope=1").code == 2
+
+
+def test_data_dir_sends_status_and_doctor_to_the_local_stack(cli: Cli, tmp_path: Path) -> None:
+    """With --data-dir, status and doctor look at the local stack (none runs there) and never call AWS."""
+    empty = tmp_path / "no-stack"
+    empty.mkdir()
+    status = cli("status", "--data-dir", str(empty))
+    assert status.code == 1 and f"Local stack in {empty}: stopped" in status.text
+    doctor = cli("doctor", "--data-dir", str(empty))
+    assert doctor.code == 1 and "mfstack up" in doctor.text

@@ -10,7 +10,6 @@ from mfstack.cli.app import app, console
 from mfstack.cli.options import EndpointUrl, Profile, Region, StackName, cloud_target, rendered_errors
 from mfstack.cli.status import DataDir, local_dispatch
 from mfstack.deploy.stackinfo import require_stack
-from mfstack.errors import LocalStackError
 
 
 def render_checks(results: list[core.CheckResult]) -> int:
@@ -39,13 +38,7 @@ def doctor_command(
     if local_dir is not None:
         from mfstack.cli import local as local_cli
 
-        run_local = getattr(local_cli, "run_local_doctor", None)
-        if run_local is None:
-            raise LocalStackError(
-                "This build of mfstack cannot check the local stack yet.",
-                hint="Pass --stack-name to check a cloud stack.",
-            )
-        return int(run_local(local_dir))
+        return int(local_cli.run_local_doctor(local_dir))
     target = cloud_target(stack_name, region, profile, endpoint_url)
     info = require_stack(target.aws, target.stack_name)
     key = apikey.stack_api_key(target.aws, info.outputs)
