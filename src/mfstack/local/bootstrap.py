@@ -19,6 +19,7 @@ from mfstack.errors import LocalStackError
 from mfstack.local.resources import (
     BATCH_SERVICE_ROLE_ID,
     DUMMY_CREDENTIALS,
+    INSTANCE_ROLE_ID,
     REGION,
     ROLE_PRINCIPALS,
     LocalResources,
@@ -33,6 +34,10 @@ ALREADY_THERE = frozenset(
         "ClientException",
     }
 )
+
+
+VPC_CIDR = "10.20.0.0/16"  # the cloud stack's defaults (VPCCidr, Subnet1Cidr)
+SUBNET_CIDR = "10.20.0.0/24"
 
 
 @dataclass
@@ -91,23 +96,42 @@ def _create_table(aws: AwsContext, table: str) -> None:
 
 
 def _role_step(aws: AwsContext, name: str, principal: str) -> Callable[[], Any]:
-    trust = {
+    trust = json.dumps(_trust(principal))
+    return lambda: aws.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=trust, Path="/")
+
+
+def _trust(principal: str) -> dict[str, Any]:
+    return {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole"}],
     }
-    return lambda: aws.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust), Path="/")
 
 
 def _create_queue(aws: AwsContext, resources: LocalResources) -> bool:
+    """An EC2 compute environment (min 0 vCPUs, as in the cloud) in its own VPC, and the queue."""
     batch = aws.client("batch")
     if batch.describe_job_queues(jobQueues=[resources.job_queue])["jobQueues"]:
         return False
-    batch.create_compute_environment(
-        computeEnvironmentName=resources.compute_environment,
-        type="UNMANAGED",
-        state="ENABLED",
-        serviceRole=resources.role_arn(BATCH_SERVICE_ROLE_ID),
-    )
+    if not batch.describe_compute_environments(computeEnvironments=[resources.compute_environment])[
+        "computeEnvironments"
+    ]:
+        subnet, group = _network(aws)
+        batch.create_compute_environment(
+            computeEnvironmentName=resources.compute_environment,
+            type="MANAGED",
+            state="ENABLED",
+            computeResources={
+                "type": "EC2",
+                "minvCpus": 0,
+                "desiredvCpus": 0,
+                "maxvCpus": 64,
+                "instanceTypes": ["optimal"],
+                "instanceRole": _instance_profile(aws, resources),
+                "subnets": [subnet],
+                "securityGroupIds": [group],
+            },
+            serviceRole=resources.role_arn(BATCH_SERVICE_ROLE_ID),
+        )
     batch.create_job_queue(
         jobQueueName=resources.job_queue,
         state="ENABLED",
@@ -115,3 +139,21 @@ def _create_queue(aws: AwsContext, resources: LocalResources) -> bool:
         computeEnvironmentOrder=[{"order": 1, "computeEnvironment": resources.compute_environment}],
     )
     return True
+
+
+def _instance_profile(aws: AwsContext, resources: LocalResources) -> str:
+    iam = aws.client("iam")
+    name = resources.role_name(INSTANCE_ROLE_ID)
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(_trust("ec2.amazonaws.com")), Path="/")
+    profile = iam.create_instance_profile(InstanceProfileName=name)["InstanceProfile"]["Arn"]
+    iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+    return str(profile)
+
+
+def _network(aws: AwsContext) -> tuple[str, str]:
+    """A VPC with one subnet and a security group, as the cloud stack's network provides."""
+    ec2 = aws.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock=VPC_CIDR)["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=SUBNET_CIDR)["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="metaflow-batch", Description="Metaflow tasks", VpcId=vpc)["GroupId"]
+    return str(subnet), str(group)

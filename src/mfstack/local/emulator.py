@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 from mfstack.local import s3store
 
 # Service apps loaded in the background as soon as the port opens, so the bootstrap finds them ready.
-WARM_BACKENDS: tuple[str, ...] = ("s3", "sts", "iam", "dynamodb", "stepfunctions", "events", "batch")
+WARM_BACKENDS: tuple[str, ...] = ("s3", "sts", "iam", "dynamodb", "ec2", "stepfunctions", "events", "batch")
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

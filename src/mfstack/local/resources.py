@@ -26,6 +26,7 @@ BATCH_TASK_ROLE_ID = "BatchS3TaskRole"
 SFN_ROLE_ID = "StepFunctionsRole"
 EVENTS_ROLE_ID = "EventBridgeRole"
 BATCH_SERVICE_ROLE_ID = "BatchExecutionRole"
+INSTANCE_ROLE_ID = "ECSInstanceRole"
 COMPUTE_ENV_ID = "ComputeEnvironment"
 JOB_QUEUE_ID = "JobQueue"
 
