@@ -119,3 +119,20 @@ def test_invalid_principal_and_bad_shell(cli: Cli, moto_server: str) -> None:
     assert r.code == 1 and "'alice' is not an IAM principal ARN" in r.text
     r = cli("env", "--shell", "tcsh", "--endpoint-url", moto_server)
     assert r.code == 1 and "not supported" in r.text
+
+
+def test_config_file_settings_and_their_errors(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings from --config are validated like --set (which wins), before any AWS call."""
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    yaml_cfg = tmp_path / "settings.yaml"
+    yaml_cfg.write_text("MinVCPUBatch: 4\nDesiredVCPUBatch: 2\n")
+    r = cli("deploy", "--config", str(yaml_cfg))
+    assert r.code == 2 and "got 4 <= 2 <= 64" in r.text
+    r = cli("deploy", "--config", str(yaml_cfg), "--set", "MinVCPUBatch=1", "--set", "VPCCidr=10.0.0.0/16")
+    assert r.code == 2 and "Subnet1Cidr=10.20.0.0/24 is not inside VPCCidr=10.0.0.0/16" in r.text
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps([{"ParameterKey": "EnableSagemaker", "ParameterValue": "maybe"}]))
+    r = cli("deploy", "--config", str(params))
+    assert r.code == 2 and "EnableSagemaker='maybe' is not valid" in r.text
+    r = cli("deploy", "--config", str(tmp_path / "missing.yaml"))
+    assert r.code == 2 and "Cannot read the config file" in r.text
