@@ -7,6 +7,7 @@ query to tell "missing parent" (404) from "already exists" (409).
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +16,7 @@ import asyncpg
 
 from mfstack.service import jsonio
 from mfstack.service.httperrors import BadRequest, Conflict, NotFound, Unprocessable
-from mfstack.service.store import pg_schema
+from mfstack.service.store import pg_batch, pg_schema
 from mfstack.service.store import rows as R
 from mfstack.service.store.base import ArtifactScope, Row, SchemaStatus, latest_attempts, tag_list
 from mfstack.service.validate import ArtifactIn, MetadataIn, Owner, Ref
@@ -45,6 +46,13 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     (no LISTEN, no session locks, no SET), so a returned connection is already clean."""
 
 
+async def _batched(batcher: pg_batch.Batcher[Any], item: Any) -> Any:
+    try:
+        return await batcher.submit(item)
+    except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError) as exc:
+        raise BadRequest(f"The database refused the values: {exc.__class__.__name__}.") from None
+
+
 def _count(status: str) -> int:
     return int(status.rsplit(" ", 1)[-1])
 
@@ -58,6 +66,10 @@ class PostgresStore:
         self.dsn = dsn
         self.pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
+        self._seq = itertools.count()
+        self._new_tasks = pg_batch.Batcher(lambda items: pg_batch.new_tasks(self.pool, _ms(), items), parallel=2)
+        self._beats = pg_batch.Batcher(lambda keys: pg_batch.heartbeats(self.pool, int(time.time()), keys), parallel=1)
+        self._metadata = pg_batch.Batcher(lambda items: pg_batch.metadata(self.pool, _ms(), items), parallel=2)
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -208,6 +220,15 @@ class PostgresStore:
         return R.task_row(rec) if rec else None
 
     async def create_task(self, flow: str, run: Ref, step: str, task_name: str | None, who: Owner) -> Row:
+        if isinstance(run, int) and task_name is None:
+            item = pg_batch.NewTask(next(self._seq), flow, run, step, who.user, _tags(who.tags), _tags(who.system_tags))
+            made = await _batched(self._new_tasks, item)
+            if made is None:
+                raise NotFound(f"Step {step} of run {run} of flow {flow} does not exist.")
+            task_id, run_id, now = made
+            return R.task_row(
+                (flow, run, run_id, step, task_id, None, who.user, now, who.tags, who.system_tags, now // 1000)
+            )
         now = _ms()
         sql = (
             "INSERT INTO tasks_v3 (flow_id, run_number, run_id, step_name, task_name, user_name, ts_epoch, tags, system_tags, last_heartbeat_ts)"
@@ -226,6 +247,8 @@ class PostgresStore:
         )
 
     async def heartbeat_task(self, flow: str, run: Ref, step: str, task: Ref, now_s: int) -> bool:
+        if isinstance(run, int) and isinstance(task, int):
+            return bool(await _batched(self._beats, pg_batch.TaskKey(flow, run, step, task)))
         sql = f"UPDATE tasks_v3 SET last_heartbeat_ts=$5 WHERE flow_id=$1 AND {_rc(run)}=$2 AND step_name=$3 AND {_tc(task)}=$4"
         return _count(await self.pool.execute(sql, flow, run, step, task, now_s)) > 0
 
@@ -235,6 +258,13 @@ class PostgresStore:
 
     # -- metadata ------------------------------------------------------------------------------
     async def add_metadata(self, flow: str, run: Ref, step: str, task: Ref, rows: Sequence[MetadataIn]) -> int:
+        if isinstance(run, int) and isinstance(task, int) and rows:
+            values = tuple((m.field_name, m.value, m.type, m.user, _tags(m.tags)) for m in rows)
+            item = pg_batch.MetadataBatchItem(next(self._seq), pg_batch.TaskKey(flow, run, step, task), values)
+            count = await _batched(self._metadata, item)
+            if count is None:
+                raise NotFound(f"Task {flow}/{run}/{step}/{task} does not exist.")
+            return int(count)
         sql = (
             "INSERT INTO metadata_v3 (flow_id, run_number, run_id, step_name, task_id, task_name, field_name, value, type, user_name, ts_epoch, tags)"
             " SELECT t.flow_id, t.run_number, t.run_id, t.step_name, t.task_id, t.task_name, m.f, m.v, m.ty, m.u, $5, m.tg::jsonb"
