@@ -168,12 +168,40 @@ def test_api_requires_the_key_on_every_method_when_auth_is_on() -> None:
     assert len(methods) == 2
     for method in methods:
         assert method["Properties"]["ApiKeyRequired"] == {"Fn::If": ["EnableAuth", True, False]}
-    assert props("ApiStage")["StageName"] == "api"
-    throttle = props("UsagePlan")["Throttle"]
+    throttle = props("ApiUsagePlan")["Throttle"]
     assert throttle["RateLimit"] > 0 and throttle["BurstLimit"] > 0
-    assert res("UsagePlan")["Condition"] == res("ApiKey")["Condition"] == "EnableAuth"
-    paths = {props(n)["PathPart"] for n in ("ProxyResource", "DbSchemaStatusResource")}
+    assert props("ApiUsagePlan")["ApiStages"] == [{"ApiId": {"Ref": "Api"}, "Stage": "api"}]
+    conditions = {res(n)["Condition"] for n in ("ApiKey", "ApiUsagePlan", "ApiUsagePlanKey")}
+    assert conditions == {"EnableAuth"}
+    paths = {props(n)["PathPart"] for n in ("ApiResource", "DBApiResource")}
     assert paths == {"{proxy+}", "db_schema_status"}
+
+
+def test_ids_that_an_update_from_the_reference_template_would_collide_on_are_kept() -> None:
+    """Resources CloudFormation would create before deleting the old ones, and that AWS refuses to
+    have twice (a route, a gateway attachment, an API path, a listener port), keep their ids."""
+    for name in (
+        "GatewayAttachement",
+        "DefaultGateway",
+        "Subnet1RTA",
+        "Subnet2RTA",
+        "ApiResource",
+        "DBApiResource",
+        "ProxyMethod",
+        "DBMethod",
+        "VpcLink",
+        "NLBListener",
+        "NLBListenerDBMigrate",
+        "NLBTargetGroup",
+        "NLBTargetGroupDBMigrate",
+        "ApiUsagePlan",
+        "ApiUsagePlanKey",
+        "DBSubnetGroup",
+    ):
+        assert name in ALL_ON["Resources"], name
+    assert props("ApiKey")["Name"] == {"Fn::Sub": "${AWS::StackName}-ApiKey"}
+    assert props("JobQueue")["JobQueueName"] == {"Fn::Sub": "job-queue-${AWS::StackName}"}
+    assert not [r for r in ALL_ON["Resources"].values() if r["Type"] == "AWS::ApiGateway::Stage"]
 
 
 def test_outputs_are_the_outputs_table() -> None:
@@ -219,7 +247,7 @@ def test_conditions_switch_whole_components(overrides: dict[str, str]) -> None:
     assert not (notebook & names) or notebook <= names
     ec2_only = {"ECSInstanceRole", "ECSInstanceProfile", "BatchLaunchTemplate"}
     assert (ec2_only & names == ec2_only) == (overrides["BatchType"] == "ec2")
-    assert ({"ApiKey", "UsagePlan", "UsagePlanKey"} <= names) == (overrides["APIBasicAuth"] == "true")
+    assert ({"ApiKey", "ApiUsagePlan", "ApiUsagePlanKey"} <= names) == (overrides["APIBasicAuth"] == "true")
     assert ({"MetaflowUserRole", "MetaflowUserPolicy"} <= names) == (overrides["CustomRole"] == "true")
 
 
@@ -230,9 +258,9 @@ def test_stage_gets_a_fresh_deployment_when_auth_or_the_api_shape_changes() -> N
 
     deployments = {n: r for n, r in DEFAULT["Resources"].items() if r["Type"] == "AWS::ApiGateway::Deployment"}
     assert sorted(r["Condition"] for r in deployments.values()) == ["DisableAuth", "EnableAuth"]
+    assert {r["Properties"]["StageName"] for r in deployments.values()} == {"api"}
     auth = next(n for n, r in deployments.items() if r["Condition"] == "EnableAuth")
-    open_ = next(n for n, r in deployments.items() if r["Condition"] == "DisableAuth")
-    assert props("ApiStage")["DeploymentId"] == {"Fn::If": ["EnableAuth", {"Ref": auth}, {"Ref": open_}]}
+    assert res("ApiUsagePlan")["DependsOn"] == [auth]
     shape = api._api()
     changed = api._api()
     changed[4].Integration.Uri = Ref("AWS::NoValue")  # the proxy method points elsewhere

@@ -22,7 +22,8 @@ BURST_LIMIT = 200
 METHOD_SKIPS = checkov_skip(
     (
         "CKV_AWS_59",
-        "Protected by the API key (APIBasicAuth) and the usage plan; IAM auth is not supported by the Metaflow client",
+        "API key required when APIBasicAuth=true (the default) and throttled by the usage plan; "
+        "the Metaflow client cannot sign requests with IAM",
     ),
 )
 
@@ -60,18 +61,18 @@ def _api() -> list[object]:
         ),
         apigateway.VpcLink("VpcLink", Name=Sub("${AWS::StackName}-nlb"), TargetArns=[Ref("NLB")]),
         apigateway.Resource(
-            "ProxyResource", RestApiId=Ref(API), ParentId=GetAtt(API, "RootResourceId"), PathPart="{proxy+}"
+            "ApiResource", RestApiId=Ref(API), ParentId=GetAtt(API, "RootResourceId"), PathPart="{proxy+}"
         ),
         apigateway.Resource(
-            "DbSchemaStatusResource",
+            "DBApiResource",
             RestApiId=Ref(API),
             ParentId=GetAtt(API, "RootResourceId"),
             PathPart="db_schema_status",
         ),
-        _method("ProxyMethod", "ProxyResource", "ANY", Sub("http://${NLB.DNSName}/{proxy}"), proxy=True),
+        _method("ProxyMethod", "ApiResource", "ANY", Sub("http://${NLB.DNSName}/{proxy}"), proxy=True),
         _method(
-            "DbSchemaStatusMethod",
-            "DbSchemaStatusResource",
+            "DBMethod",
+            "DBApiResource",
             "GET",
             Sub(f"http://${{NLB.DNSName}}:{MIGRATION_PORT}/db_schema_status"),
             proxy=False,
@@ -86,68 +87,52 @@ def _fingerprint(api: list[object]) -> str:
 
 
 def _deployments(api: list[object]) -> list[apigateway.Deployment]:
-    """One deployment per auth state, named after the API's shape.
+    """One deployment per auth state, named after the API's shape; each deploys stage `api`.
 
     A deployment is a snapshot of the methods: API Gateway keeps serving the old snapshot when a
     method changes in place. A new logical id (new shape, or APIBasicAuth switched) makes
-    CloudFormation create a fresh deployment and point the stage at it.
+    CloudFormation create a fresh deployment, which repoints the existing stage, and then delete
+    the old one. The stage is the deployment's (as in the reference template), not a separate
+    `AWS::ApiGateway::Stage`: a separate one would collide with the stage of a stack made from
+    the reference template ("Stage already exists") when that stack is updated to this one.
     """
     digest = _fingerprint(api)
     return [
         apigateway.Deployment(
-            f"ApiDeployment{state}{digest}",
+            deployment_id(state, digest),
             Condition=condition,
-            DependsOn=["ProxyMethod", "DbSchemaStatusMethod"],
+            DependsOn=["ProxyMethod", "DBMethod"],
             RestApiId=Ref(API),
+            StageName=STAGE,
             Description=f"Metaflow metadata API ({state.lower()}, shape {digest})",
         )
         for state, condition in (("Auth", AUTH), ("Open", NO_AUTH))
     ]
 
 
-def _stage(deployments: list[apigateway.Deployment]) -> list[object]:
-    auth, open_ = deployments
-    stage = apigateway.Stage(
-        "ApiStage",
-        StageName=STAGE,
-        RestApiId=Ref(API),
-        DeploymentId=If(AUTH, Ref(auth), Ref(open_)),
-        TracingEnabled=False,
-        MethodSettings=[
-            apigateway.MethodSetting(
-                HttpMethod="*", ResourcePath="/*", ThrottlingRateLimit=RATE_LIMIT, ThrottlingBurstLimit=BURST_LIMIT
-            )
-        ],
-        Metadata=checkov_skip(
-            ("CKV_AWS_120", "Metadata is live run state; a cache would serve stale runs and tasks"),
-            ("CKV_AWS_73", "X-Ray tracing bills per request and is not needed to run Metaflow"),
-            ("CKV_AWS_76", "Access logs need an account-wide API Gateway logging role, which a stack must not change"),
-            ("CKV2_AWS_4", "Execution logs need an account-wide API Gateway logging role (see CKV_AWS_76)"),
-            ("CKV2_AWS_29", "A WAF web ACL bills monthly; every method requires the API key and is throttled"),
-            ("CKV2_AWS_51", "Clients authenticate with the API key; client certificates would not reach the NLB"),
-        ),
-    )
-    return [*deployments, stage]
+def deployment_id(state: str, digest: str) -> str:
+    """Logical id of the deployment for one auth state and API shape."""
+    return f"ApiDeployment{state}{digest}"
 
 
-def _auth() -> list[object]:
+def _auth(auth_deployment: str) -> list[object]:
     key = apigateway.ApiKey(
         "ApiKey",
         Condition=AUTH,
-        DependsOn=["ApiStage"],
+        Name=Sub("${AWS::StackName}-ApiKey"),
         Enabled=True,
         Description=Sub("Metaflow metadata service key of stack ${AWS::StackName}"),
     )
     plan = apigateway.UsagePlan(
-        "UsagePlan",
+        "ApiUsagePlan",
         Condition=AUTH,
-        DependsOn=["ApiStage"],
-        UsagePlanName=Sub("${AWS::StackName}-metadata"),
+        DependsOn=[auth_deployment],
+        UsagePlanName=Sub("${AWS::StackName}-usage-plan"),
         ApiStages=[apigateway.ApiStage(ApiId=Ref(API), Stage=STAGE)],
         Throttle=apigateway.ThrottleSettings(RateLimit=RATE_LIMIT, BurstLimit=BURST_LIMIT),
     )
     plan_key = apigateway.UsagePlanKey(
-        "UsagePlanKey", Condition=AUTH, KeyId=Ref(key), KeyType="API_KEY", UsagePlanId=Ref(plan)
+        "ApiUsagePlanKey", Condition=AUTH, KeyId=Ref(key), KeyType="API_KEY", UsagePlanId=Ref(plan)
     )
     return [key, plan, plan_key]
 
@@ -160,5 +145,6 @@ def service_url() -> Sub:
 def add(template: Template) -> None:
     """Add the REST API, VPC link, methods, stage and (when auth is on) the key and usage plan."""
     api = _api()
-    for resource in (*api, *_stage(_deployments(api)), *_auth()):
+    deployments = _deployments(api)
+    for resource in (*api, *deployments, *_auth(deployments[0].title)):
         template.add_resource(resource)

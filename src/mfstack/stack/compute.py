@@ -125,7 +125,7 @@ def _compute_environment() -> batch.ComputeEnvironment:
 def _job_queue() -> batch.JobQueue:
     return batch.JobQueue(
         "JobQueue",
-        JobQueueName=Sub("${AWS::StackName}"),
+        JobQueueName=Sub("job-queue-${AWS::StackName}"),
         Priority=1,
         State="ENABLED",
         ComputeEnvironmentOrder=[batch.ComputeEnvironmentOrder(ComputeEnvironment=Ref("ComputeEnvironment"), Order=1)],

@@ -13,8 +13,10 @@ from troposphere import elasticloadbalancingv2 as elbv2
 from mfstack.stack.common import API_PORT, MIGRATION_PORT, allow, arn, checkov_skip, policy, trust
 from mfstack.stack.network import PUBLIC_IP_REASON, vpc_cidr
 
-DB_ENGINE_VERSION = "17.6"
-DB_PARAMETER_FAMILY = "postgres17"
+# PostgreSQL 16, the major version of stacks made from the reference template (16.1): they update
+# in place with a minor upgrade, where a new major version would need a manual upgrade first.
+DB_ENGINE_VERSION = "16.10"
+DB_PARAMETER_FAMILY = "postgres16"
 DB_USER = "master"
 DB_NAME = "metaflow"
 DB_PORT = 5432
@@ -212,7 +214,10 @@ def _load_balancer() -> list[object]:
         Subnets=[Ref("Subnet1"), Ref("Subnet2")],
         LoadBalancerAttributes=[elbv2.LoadBalancerAttributes(Key="load_balancing.cross_zone.enabled", Value="true")],
         Metadata=checkov_skip(
-            ("CKV_AWS_91", "Internal NLB reached only through API Gateway, whose stage carries the request records"),
+            (
+                "CKV_AWS_91",
+                "Internal NLB reached only through API Gateway and the VPC; access logs would need a bucket per stack",
+            ),
             ("CKV_AWS_150", "Deleting the stack must be able to remove the load balancer; it holds no data"),
         ),
     )

@@ -128,8 +128,8 @@ def _custom_resource() -> SchemaMigration:
         DependsOn=[
             "ECSFargateService",
             "S3GatewayEndpoint",
-            "Subnet1RouteTableAssociation",
-            "Subnet2RouteTableAssociation",
+            "Subnet1RTA",
+            "Subnet2RTA",
         ],
         ServiceToken=GetAtt(FUNCTION, "Arn"),
         MigrationUrl=migration_url(),

@@ -45,13 +45,13 @@ def add(template: Template) -> None:
         template.add_resource(_subnet(index))
     template.add_resource(ec2.InternetGateway("InternetGateway"))
     template.add_resource(
-        ec2.VPCGatewayAttachment("GatewayAttachment", VpcId=Ref("VPC"), InternetGatewayId=Ref("InternetGateway"))
+        ec2.VPCGatewayAttachment("GatewayAttachement", VpcId=Ref("VPC"), InternetGatewayId=Ref("InternetGateway"))
     )
     template.add_resource(ec2.RouteTable("PublicRouteTable", VpcId=Ref("VPC")))
     template.add_resource(
         ec2.Route(
-            "DefaultRoute",
-            DependsOn="GatewayAttachment",
+            "DefaultGateway",
+            DependsOn="GatewayAttachement",
             RouteTableId=Ref("PublicRouteTable"),
             DestinationCidrBlock="0.0.0.0/0",
             GatewayId=Ref("InternetGateway"),
@@ -60,7 +60,7 @@ def add(template: Template) -> None:
     for index in (1, 2):
         template.add_resource(
             ec2.SubnetRouteTableAssociation(
-                f"Subnet{index}RouteTableAssociation",
+                f"Subnet{index}RTA",
                 SubnetId=Ref(f"Subnet{index}"),
                 RouteTableId=Ref("PublicRouteTable"),
             )
