@@ -4,7 +4,7 @@ real HTTP: a plan that would replace the database (guard), and an update that fa
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cli_testkit import CS_ID, STACK_ID, CannedCfn, Result, change_set_xml, events_xml, response, stacks_xml
@@ -38,6 +38,7 @@ def test_guard_refuses_database_replacement_and_discards_the_plan(cli: Cli, cann
 
 def test_failed_update_prints_the_root_cause_and_exits_non_zero(cli: Cli, canned: CannedCfn, tmp_path: Path) -> None:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    earlier = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     stack = "AWS::CloudFormation::Stack"
     canned.sequences["DescribeStacks"] = [
         (200, stacks_xml("UPDATE_COMPLETE", MANAGED)),
@@ -50,14 +51,16 @@ def test_failed_update_prints_the_root_cause_and_exits_non_zero(cli: Cli, canned
     )
     canned.answers["ExecuteChangeSet"] = (200, response("ExecuteChangeSet", ""))
     rows = [
+        (earlier, "metaflow", stack, "UPDATE_COMPLETE", ""),  # the previous operation
         (now, "metaflow", stack, "UPDATE_IN_PROGRESS", "User Initiated"),
         (now, "JobQueue", "AWS::Batch::JobQueue", "UPDATE_FAILED", "Compute environment [ce-1] is INVALID"),
         (now, "MetadataService", "AWS::ECS::Service", "UPDATE_FAILED", "Resource update cancelled"),
         (now, "metaflow", stack, "UPDATE_ROLLBACK_COMPLETE", ""),
     ]
-    canned.answers["DescribeStackEvents"] = (200, events_xml(rows))
+    canned.sequences["DescribeStackEvents"] = [(200, events_xml(rows[:1])), (200, events_xml(rows))]
     r = cli("deploy", "--template", _template(tmp_path), "--yes", "--endpoint-url", canned.url)
     assert r.code == 1
     assert "failed and the stack is UPDATE_ROLLBACK_COMPLETE" in r.text
     assert "Root cause: JobQueue (AWS::Batch::JobQueue) UPDATE_FAILED: Compute environment [ce-1] is INVALID" in r.text
     assert r.out.count("UPDATE_FAILED") == 2  # every event shown once, as one plain line
+    assert "UPDATE_COMPLETE" not in r.out  # the previous operation's events are not replayed

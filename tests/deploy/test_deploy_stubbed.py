@@ -85,11 +85,15 @@ def test_failed_update_reports_the_first_real_failure_not_the_cascade(stubbed: t
         ),
         _event(7, "metaflow", stack_type, "UPDATE_ROLLBACK_COMPLETE"),
     ]
+    older = _event(0, "metaflow", stack_type, "UPDATE_COMPLETE")
+    older["Timestamp"] -= timedelta(hours=1)  # the last operation, an hour ago: not part of this one
+    older["EventId"] = "old"
+    stub.add_response("describe_stack_events", {"StackEvents": [older]}, {"StackName": "metaflow"})
     stub.add_response("execute_change_set", {}, {"ChangeSetName": CS_ID})
     stub.add_response("describe_stacks", _stack("UPDATE_ROLLBACK_IN_PROGRESS"), {"StackName": "metaflow"})
-    stub.add_response("describe_stack_events", {"StackEvents": list(reversed(events[:6]))}, {"StackName": STACK_ID})
+    stub.add_response("describe_stack_events", {"StackEvents": [*reversed(events[:6]), older]}, {"StackName": STACK_ID})
     stub.add_response("describe_stacks", _stack("UPDATE_ROLLBACK_COMPLETE"), {"StackName": STACK_ID})
-    stub.add_response("describe_stack_events", {"StackEvents": list(reversed(events))}, {"StackName": STACK_ID})
+    stub.add_response("describe_stack_events", {"StackEvents": [*reversed(events), older]}, {"StackName": STACK_ID})
     seen: list[str] = []
     p = plan.Plan("metaflow", CS_ID, "UPDATE", ())
     result = apply.execute(

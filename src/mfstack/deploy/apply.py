@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from mfstack.aws import AwsContext, aws_errors
 from mfstack.deploy.diagnose import RootCause, root_cause
-from mfstack.deploy.events import StackEvent, Watch
+from mfstack.deploy.events import StackEvent, Watch, baseline
 from mfstack.deploy.plan import Plan
 from mfstack.deploy.stackinfo import SUCCESS_STATES, StackInfo
 
@@ -41,10 +40,12 @@ class ApplyOptions:
 def execute(aws: AwsContext, plan: Plan, opts: ApplyOptions | None = None) -> DeployResult:
     """Execute the plan's change set, stream its events, and report how it ended."""
     opts = opts or ApplyOptions()
-    since = datetime.now(UTC) - timedelta(seconds=5)
+    since, seen = baseline(aws, plan.stack_name)
     with aws_errors(f"execute the change set of the stack '{plan.stack_name}'"):
         aws.client("cloudformation").execute_change_set(ChangeSetName=plan.change_set_id)
-    watch = Watch(aws, plan.stack_name, since, opts.on_event, poll_seconds=opts.poll_seconds, sleep=opts.sleep)
+    watch = Watch(
+        aws, plan.stack_name, since, opts.on_event, poll_seconds=opts.poll_seconds, sleep=opts.sleep, seen=seen
+    )
     final = watch.run()
     ok = final is not None and final.status in SUCCESS_STATES
     cause = None if ok else root_cause(watch.history)

@@ -10,11 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mfstack.aws import AwsContext, aws_errors
-from mfstack.deploy.events import StackEvent, Watch
+from mfstack.deploy.events import StackEvent, Watch, baseline
 from mfstack.deploy.stackinfo import StackInfo, stack_template
 from mfstack.errors import AwsError
 
@@ -88,11 +87,18 @@ def destroy(
 ) -> DestroyResult:
     """Delete the stack (keeping retained data) and follow it until it is gone or fails."""
     kept = tuple(kept_resources(aws, info.name))
-    since = datetime.now(UTC) - timedelta(seconds=5)
+    since, seen = baseline(aws, info.stack_id)
     with aws_errors(f"delete the stack '{info.name}'"):
         aws.client("cloudformation").delete_stack(StackName=info.stack_id)
     watch = Watch(
-        aws, info.name, since, on_event, poll_seconds=poll_seconds, sleep=sleep, stack_id_or_name=info.stack_id
+        aws,
+        info.name,
+        since,
+        on_event,
+        poll_seconds=poll_seconds,
+        sleep=sleep,
+        stack_id_or_name=info.stack_id,
+        seen=seen,
     )
     final = watch.run()
     status = final.status if final else "DELETE_COMPLETE"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mfstack.aws import AwsContext, aws_errors
@@ -58,6 +58,16 @@ def recent_events(aws: AwsContext, stack: str, since: datetime | None = None, li
                 break
             kwargs["NextToken"] = page["NextToken"]
     return sorted(out[:limit], key=lambda e: e.timestamp)
+
+
+def baseline(aws: AwsContext, stack: str) -> tuple[datetime, set[str]]:
+    """Where the events of a new operation start, by AWS's clock (not ours): the newest existing
+    event's time and the ids already there. A stack without events starts five minutes ago."""
+    with aws_errors(f"read the events of the stack '{stack}'"):
+        events = aws.client("cloudformation").describe_stack_events(StackName=stack).get("StackEvents", [])
+    if not events:
+        return datetime.now(UTC) - timedelta(minutes=5), set()
+    return max(e["Timestamp"] for e in events), {e["EventId"] for e in events}
 
 
 @dataclass
