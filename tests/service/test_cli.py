@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 from tests.service.helpers import API_KEY, free_port, running, start, stop
 
 
@@ -69,3 +73,73 @@ def test_unreachable_postgres_is_a_clear_error() -> None:
     out = run_cli("service", "--db", f"postgresql://nobody@127.0.0.1:{free_port()}/none", "--port", str(free_port()))
     assert out.returncode != 0
     assert "Cannot open the database" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_migration_port_serves_only_migration_routes(tmp_path: Path) -> None:
+    migration = free_port()
+    with running(f"sqlite:///{tmp_path}/m.db", tmp_path, extra=["--migration-port", str(migration)]) as service:
+        headers = {"x-api-key": API_KEY}
+        base = f"http://127.0.0.1:{migration}"
+        assert httpx.get(base + "/db_schema_status", headers=headers).json()["is_up_to_date"] is True
+        assert httpx.patch(base + "/upgrade", headers=headers).status_code == 200
+        assert httpx.get(base + "/flows", headers=headers).status_code == 404
+        assert httpx.get(base + "/db_schema_status").status_code == 403
+        with service.client() as c:
+            assert c.get("/flows").status_code == 200
+
+
+def test_service_alone_module_has_the_same_options(tmp_path: Path) -> None:
+    env = dict(os.environ, COLUMNS="300")
+    out = subprocess.run(
+        [sys.executable, "-m", "mfstack.service", "--help"], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert out.returncode == 0 and "--api-key" in out.stdout and "--migration-port" in out.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "mfstack.service", "--db", "mysql://x/y"], capture_output=True, text=True, timeout=60
+    )
+    assert bad.returncode != 0 and "not supported" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_idle_memory_is_under_80_mb(tmp_path: Path) -> None:
+    with running(f"sqlite:///{tmp_path}/m.db", tmp_path) as service:
+        rss_kb = int(
+            next(
+                line
+                for line in Path(f"/proc/{service.proc.pid}/status").read_text().splitlines()
+                if line.startswith("VmRSS")
+            ).split()[1]
+        )
+    print(f"idle RSS {rss_kb / 1024:.1f} MiB")
+    assert rss_kb < 80 * 1024
+
+
+def test_sigterm_lets_an_in_flight_request_finish(tmp_path: Path) -> None:
+    """A metadata POST whose body is still arriving when SIGTERM lands is answered and stored."""
+    service = start(f"sqlite:///{tmp_path}/m.db", tmp_path)
+    with service.client() as c:
+        c.post("/flows/G", json={})
+        c.post("/flows/G/run", json={})
+        c.post("/flows/G/runs/1/steps/s/step", json={})
+        c.post("/flows/G/runs/1/steps/s/task", json={})
+    rows = json.dumps([{"field_name": f"f{i}", "value": "v", "type": "t"} for i in range(50)]).encode()
+    first_sent = threading.Event()
+
+    def slow_body() -> Iterator[bytes]:
+        yield rows[:10]
+        first_sent.set()
+        time.sleep(1.0)  # SIGTERM arrives while the body is still being sent
+        yield rows[10:]
+
+    answers: list[httpx.Response] = []
+    with service.client() as c:
+        sender = threading.Thread(
+            target=lambda: answers.append(c.post("/flows/G/runs/1/steps/s/tasks/1/metadata", content=slow_body()))
+        )
+        sender.start()
+        assert first_sent.wait(10)
+        service.proc.send_signal(signal.SIGTERM)
+        sender.join(30)
+    assert answers and answers[0].status_code == 200 and answers[0].json() == {"metadata_created": 50}
+    stop(service)
+    with running(f"sqlite:///{tmp_path}/m.db", tmp_path) as again, again.client() as c:
+        assert len(c.get("/flows/G/runs/1/steps/s/tasks/1/metadata").json()) == 50

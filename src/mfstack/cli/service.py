@@ -51,6 +51,15 @@ def service(
         "--sqlite-synchronous",
         help="SQLite durability: FULL (every answered write survives a crash or power loss) or NORMAL (survives a crash of the service only).",
     ),
+    migration_port: int | None = typer.Option(
+        None,
+        "--migration-port",
+        min=1,
+        max=65535,
+        help="Also listen on this port for /ping, /db_schema_status and /upgrade only, as the reference image does on 8082 for "
+        "the deployment's migration step. Default: $MF_MIGRATION_PORT, else off.",
+        show_default=False,
+    ),
     pool_size: int = typer.Option(10, "--pool-size", min=1, max=100, help="PostgreSQL connections kept open."),
     log_level: str = typer.Option("info", "--log-level", help="Service log level: debug, info, warning or error."),
 ) -> int:
@@ -70,6 +79,7 @@ def service(
         access_log=access_log,
         sqlite_synchronous=sqlite_synchronous,
         pool_size=pool_size,
+        migration_port=migration_port,
     )
     run(cfg)
     return 0

@@ -64,7 +64,11 @@ def create_app(config: ServiceConfig, store: Store | None = None, opened: Schema
     routes = [*routes_read.ROUTES, *routes_write.ROUTES, Route("/openapi.json", openapi_json, methods=["GET"])]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(Gate, api_keys=config.api_keys, access_log=config.access_log)],
+        middleware=[
+            Middleware(
+                Gate, api_keys=config.api_keys, access_log=config.access_log, migration_port=config.migration_port
+            )
+        ],
         exception_handlers={HttpError: http_error, HTTPException: routing_error, Exception: server_error},
         lifespan=lifespan,
     )

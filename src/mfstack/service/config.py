@@ -58,6 +58,7 @@ class ServiceConfig:
     access_log: bool = True
     sqlite_synchronous: str = "FULL"
     pool_size: int = 10
+    migration_port: int | None = None
 
 
 def default_sqlite_path() -> Path:
@@ -112,6 +113,7 @@ def load(
     access_log: bool = True,
     sqlite_synchronous: str = "FULL",
     pool_size: int = 10,
+    migration_port: int | None = None,
 ) -> ServiceConfig:
     """Resolve the settings: flags win over the environment, which wins over the defaults."""
     env = os.environ if env is None else env
@@ -125,6 +127,10 @@ def load(
         )
     if max_body is None:
         max_body = _number(env[ENV_MAX_BODY], ENV_MAX_BODY, 2**31) if env.get(ENV_MAX_BODY) else DEFAULT_MAX_BODY
+    if migration_port is None and env.get("MF_MIGRATION_PORT"):
+        migration_port = _number(env["MF_MIGRATION_PORT"], "MF_MIGRATION_PORT", 65535)
+    if migration_port is not None and migration_port == port:
+        raise ServiceError(f"The migration port must differ from the service port ({port}).")
     if sqlite_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
         raise ServiceError(f"The SQLite synchronous mode must be FULL, EXTRA or NORMAL, not {sqlite_synchronous!r}.")
     return ServiceConfig(
@@ -137,6 +143,7 @@ def load(
         access_log=access_log,
         sqlite_synchronous=sqlite_synchronous.upper(),
         pool_size=pool_size,
+        migration_port=migration_port,
     )
 
 

@@ -19,15 +19,20 @@ from mfstack.service.http import SERVICE_VERSION, VERSION_HEADER
 
 access_logger = logging.getLogger("mfstack.service.access")
 FORBIDDEN = jsonio.dumps({"message": "A valid x-api-key header is required."})
+NOT_HERE = jsonio.dumps({"message": "Only /ping, /db_schema_status and /upgrade are served on the migration port."})
+MIGRATION_PATHS = frozenset({"/ping", "/db_schema_status", "/upgrade"})
 
 
 class Gate:
     """Refuse requests without a valid `x-api-key`; log one JSON line per request."""
 
-    def __init__(self, app: ASGIApp, api_keys: tuple[str, ...], access_log: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, api_keys: tuple[str, ...], access_log: bool, migration_port: int | None = None
+    ) -> None:
         self.app = app
         self.keys = [k.encode() for k in api_keys]
         self.access_log = access_log
+        self.migration_port = migration_port
 
     def allowed(self, scope: Scope) -> bool:
         if not self.keys:
@@ -54,19 +59,26 @@ class Gate:
                 status[0] = message["status"]
             await send(message)
 
-        if self.allowed(scope):
-            await self.app(scope, receive, send_logged if self.access_log else send)
+        if not self.allowed(scope):
+            await refuse(send_logged, 403, FORBIDDEN)
+        elif self.migration_port and _port(scope) == self.migration_port and scope["path"] not in MIGRATION_PATHS:
+            await refuse(send_logged, 404, NOT_HERE)
         else:
-            await forbid(send_logged)
+            await self.app(scope, receive, send_logged if self.access_log else send)
         if self.access_log:
             log_request(scope, status[0], time.perf_counter() - start)
 
 
-async def forbid(send: Send) -> None:
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(FORBIDDEN)).encode())]
+def _port(scope: Scope) -> int | None:
+    server = scope.get("server")
+    return int(server[1]) if server and server[1] is not None else None
+
+
+async def refuse(send: Send, status: int, body: bytes) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers.append((VERSION_HEADER.lower().encode(), SERVICE_VERSION.encode()))
-    await send({"type": "http.response.start", "status": 403, "headers": headers})
-    await send({"type": "http.response.body", "body": FORBIDDEN})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def log_request(scope: Scope, status: int, seconds: float) -> None:

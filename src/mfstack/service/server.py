@@ -59,14 +59,20 @@ async def serve(config: ServiceConfig) -> None:
         backlog=2048,
     )
     try:
-        sock = bind(config.host, config.port)
+        sockets = [bind(config.host, config.port)]
+        if config.migration_port:
+            sockets.append(bind(config.host, config.migration_port))
     except ServiceError:
         await store.close()
         raise
     server = uvicorn.Server(server_config)
-    logger.info("serving %s on http://%s:%s", config.database.describe(), config.host, sock.getsockname()[1])
-    with sock:
-        await server.serve(sockets=[sock])
+    ports = ", ".join(str(s.getsockname()[1]) for s in sockets)
+    logger.info("serving %s on %s port(s) %s", config.database.describe(), config.host, ports)
+    try:
+        await server.serve(sockets=sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def bind(host: str, port: int) -> socket.socket:
