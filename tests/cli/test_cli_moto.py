@@ -40,10 +40,17 @@ def test_deploy_configure_day2_and_destroy(cli: Cli, moto_server: str, tmp_path:
     again = cli("deploy", "--template", _template(tmp_path, "e2e", key["id"]), "--yes", *target)
     assert again.code == 0 and "No changes" in again.text
 
+    assert "already up to date" in cli("configure", *target).text
+    profile_file = Path(os.environ["METAFLOW_HOME"]) / "config.json"
+    profile_file.write_text(json.dumps({**config, "METAFLOW_USER": "edited by hand"}))
     refused = cli("configure", *target)
     assert refused.code == 1 and "already exists" in refused.text and "--force" in refused.text
-    forced = cli("configure", "--force", "--metaflow-profile", "team", *target)
-    assert forced.code == 0 and "export METAFLOW_PROFILE=team" in forced.text
+    assert "edited by hand" in profile_file.read_text()  # left as it was
+    forced = cli("configure", "--force", *target)
+    assert forced.code == 0 and "kept as" in forced.text and "edited by hand" not in profile_file.read_text()
+    assert any("edited by hand" in p.read_text() for p in profile_file.parent.glob("config.json.*.bak"))
+    named = cli("configure", "--metaflow-profile", "team", *target)
+    assert named.code == 0 and "export METAFLOW_PROFILE=team" in named.text
     assert (Path(os.environ["METAFLOW_HOME"]) / "config_team.json").exists()
 
     outputs = json.loads(cli("outputs", "--json", *target).out)

@@ -25,6 +25,9 @@ def write_profile(
     """Fetch the API key, write the profile, and tell the user how to use it."""
     key = apikey.stack_api_key(target.aws, outputs)
     config = profile.metaflow_config(outputs, key.value if key else None)
+    if profile.read_metaflow_profile(name) == config:
+        console.print(f"The Metaflow profile {profile.profile_path(name)} is already up to date.", highlight=False)
+        return 0
     written = profile.write_metaflow_profile(config, name=name, force=force)
     console.print(f"Wrote the Metaflow profile {written.path} (mode 0600).", highlight=False)
     if written.backup:

@@ -48,18 +48,20 @@ def _physical_ids(aws: AwsContext, stack: str) -> dict[str, str]:
     return out
 
 
+RETAINED: dict[str, tuple[str, str]] = {
+    "AWS::S3::Bucket": ("S3 bucket (your Metaflow data)", "aws s3 rb s3://{id} --force (deletes every object in it)"),
+    "AWS::DynamoDB::Table": ("DynamoDB table", "aws dynamodb delete-table --table-name {id}"),
+    "AWS::SecretsManager::Secret": ("database password secret", "aws secretsmanager delete-secret --secret-id {id}"),
+    "AWS::Logs::LogGroup": ("CloudWatch log group", "aws logs delete-log-group --log-group-name {id}"),
+}
+
+
 def _kept(logical_id: str, resource: dict[str, Any], physical: str) -> KeptResource | None:
     policy = resource.get("DeletionPolicy", "")
     rtype = resource.get("Type", "")
-    if policy == "Retain" and rtype == "AWS::S3::Bucket":
-        return KeptResource(
-            logical_id,
-            "S3 bucket (your Metaflow data)",
-            physical,
-            f"aws s3 rb s3://{physical} --force (deletes every object in it)",
-        )
     if policy == "Retain":
-        return KeptResource(logical_id, rtype, physical, f"delete it in the AWS console or CLI ({rtype})")
+        kind, command = RETAINED.get(rtype, (rtype, "delete it in the AWS console ({type})"))
+        return KeptResource(logical_id, kind, physical, command.format(id=physical, type=rtype))
     if policy == "Snapshot" and rtype in ("AWS::RDS::DBInstance", "AWS::RDS::DBCluster"):
         return KeptResource(
             logical_id,
