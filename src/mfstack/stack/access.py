@@ -14,7 +14,7 @@ from awacs.aws import Allow, Principal, Statement
 from troposphere import If, NoValue, Ref, Sub, Template, iam
 
 from mfstack.stack.common import AUTH, ROLE, actions, allow, arn, checkov_skip, policy
-from mfstack.stack.compute import JOB_ROLE
+from mfstack.stack.compute import EXECUTION_ROLE, JOB_ROLE
 from mfstack.stack.orchestration import EVENTS_ROLE, SFN_ROLE, state_machines, table_arn
 from mfstack.stack.storage import bucket_arn, objects_arn
 
@@ -51,7 +51,7 @@ def user_statements() -> list[Any]:
         allow(
             "PassStackRoles",
             ["iam:PassRole"],
-            [_role_arn(JOB_ROLE), _role_arn(SFN_ROLE), _role_arn(EVENTS_ROLE)],
+            [_role_arn(JOB_ROLE), _role_arn(EXECUTION_ROLE), _role_arn(SFN_ROLE), _role_arn(EVENTS_ROLE)],
         ),
         allow(
             "DeployStateMachines",

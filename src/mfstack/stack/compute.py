@@ -13,6 +13,7 @@ from mfstack.stack.orchestration import table_arn
 from mfstack.stack.storage import bucket_arn, objects_arn
 
 JOB_ROLE = "BatchS3TaskRole"
+EXECUTION_ROLE = "BatchTaskExecutionRole"
 EGRESS_REASON = "Metaflow tasks download packages and images from the internet; nothing is admitted inbound"
 
 
@@ -94,6 +95,24 @@ def on_ec2(value: object) -> If:
     return If(FARGATE, NoValue, value)
 
 
+def _execution_role() -> iam.Role:
+    doc = policy(
+        allow("TaskLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [arn("logs", "log-group:/aws/batch/job:*")]),
+        allow("RegistryLogin", ["ecr:GetAuthorizationToken"], ["*"]),
+        allow(
+            "PrivateImages",
+            ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+            [arn("ecr", "repository/*")],
+        ),
+    )
+    return iam.Role(
+        EXECUTION_ROLE,
+        Description="Role ECS uses to start Metaflow tasks on Fargate (METAFLOW_ECS_FARGATE_EXECUTION_ROLE)",
+        AssumeRolePolicyDocument=trust("ecs-tasks.amazonaws.com"),
+        Policies=[iam.Policy(PolicyName="metaflow-task-start", PolicyDocument=doc)],
+    )
+
+
 def _compute_environment() -> batch.ComputeEnvironment:
     resources = batch.ComputeResources(
         Type=If(FARGATE, "FARGATE", "EC2"),
@@ -141,6 +160,7 @@ def add(template: Template) -> None:
         _instance_profile(),
         _launch_template(),
         _job_role(),
+        _execution_role(),
         _compute_environment(),
         _job_queue(),
     ):

@@ -28,8 +28,11 @@ cat > %(home)s/.metaflowconfig/config.json <<'JSON'
 %(config)s
 JSON
 if [ -n "${ApiKeyId}" ]; then
-  KEY=$(aws apigateway get-api-key --region ${AWS::Region} --api-key ${ApiKeyId} --include-value --query value --output text)
-  MF_KEY="$KEY" python3 -c 'import json, os; p = "%(home)s/.metaflowconfig/config.json"; c = json.load(open(p)); c["%(auth)s"] = os.environ["MF_KEY"]; json.dump(c, open(p, "w"), indent=2)'
+  if KEY=$(aws apigateway get-api-key --region ${AWS::Region} --api-key ${ApiKeyId} --include-value --query value --output text); then
+    MF_KEY="$KEY" python3 -c 'import json, os; p = "%(home)s/.metaflowconfig/config.json"; c = json.load(open(p)); c["%(auth)s"] = os.environ["MF_KEY"]; json.dump(c, open(p, "w"), indent=2)'
+  else
+    echo "mfstack: could not read API key ${ApiKeyId}; set %(auth)s in the Metaflow config yourself" >&2
+  fi
 fi
 chown -R ec2-user:ec2-user %(home)s/.metaflowconfig
 chmod 600 %(home)s/.metaflowconfig/config.json

@@ -56,6 +56,12 @@ OUTPUTS: tuple[OutputSpec, ...] = (
         value=GetAtt("BatchS3TaskRole", "Arn"),
     ),
     OutputSpec(
+        "ECSFargateExecutionRoleArn",
+        "IAM role ECS uses to start Metaflow tasks on Fargate",
+        "METAFLOW_ECS_FARGATE_EXECUTION_ROLE",
+        value=GetAtt("BatchTaskExecutionRole", "Arn"),
+    ),
+    OutputSpec(
         "ServiceUrl",
         "URL of the metadata service through API Gateway",
         "METAFLOW_SERVICE_URL",
