@@ -22,7 +22,7 @@ DEFAULT_STACK = "metaflow"
 
 StackName = Annotated[
     str | None,
-    typer.Option("--stack-name", help=f"CloudFormation stack name [default: {DEFAULT_STACK}].", show_default=False),
+    typer.Option("--stack-name", help=f"CloudFormation stack name (default: {DEFAULT_STACK}).", show_default=False),
 ]
 Region = Annotated[
     str | None, typer.Option("--region", help="AWS region (default: your AWS config / AWS_DEFAULT_REGION).")
