@@ -2,16 +2,22 @@
 
 One server plays the metadata service's migration port (GET /db_schema_status, PATCH /upgrade),
 another plays CloudFormation's presigned response URL (it records the PUT body). Only the Lambda
-context object is a stand-in: it reports the time left, as Lambda's does.
+context object is a stand-in: it reports the time left, as Lambda's does. The last test points the
+handler at mfstack's own metadata service, started for real on SQLite.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,3 +138,44 @@ def test_an_unreachable_service_fails_once_time_runs_out(servers: tuple[Recorder
     migration_lambda.handler(event("Create", base, dead), Context(migration_lambda.MARGIN_MS))
     answer = rec.responses[0]
     assert answer["Status"] == "FAILED" and "did not answer" in answer["Reason"]
+
+
+@pytest.fixture
+def metadata_service(tmp_path: Path) -> Iterator[str]:
+    """mfstack's own metadata service on SQLite, with its migration port; yields that port's URL."""
+    from tests.conftest import free_port
+
+    api_port, migration_port = free_port(), free_port()
+    args = ["--db", f"sqlite:///{tmp_path / 'metadata.db'}", "--port", str(api_port)]
+    args += ["--migration-port", str(migration_port), "--no-access-log"]
+    log = (tmp_path / "service.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "mfstack.service", *args], stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{migration_port}"
+    try:
+        for _ in range(150):  # up to 30 s
+            try:
+                urllib.request.urlopen(base + "/ping", timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise AssertionError((tmp_path / "service.log").read_text()) from None
+                time.sleep(0.2)
+        else:
+            raise AssertionError("metadata service did not start: " + (tmp_path / "service.log").read_text())
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+def test_handler_speaks_the_migration_contract_of_the_real_service(
+    servers: tuple[Recorder, str], metadata_service: str
+) -> None:
+    rec, base = servers
+    status = json.loads(urllib.request.urlopen(metadata_service + "/db_schema_status", timeout=10).read())
+    migration_lambda.handler(event("Create", base, metadata_service), Context(600_000))
+    answer = rec.responses[0]
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert answer["Data"]["SchemaVersion"] == str(status["current_version"])
+    assert answer["Data"]["Upgraded"] == ("false" if status["is_up_to_date"] else "true")
