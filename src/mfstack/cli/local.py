@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mfstack.cli.app import app, console
@@ -38,7 +39,7 @@ PART_ROLES = (
     "The emulator serves S3, DynamoDB, IAM, STS, Step Functions and Batch; the service stores metadata in SQLite."
 )
 
-DataDirOption = typer.Option(None, "--data-dir", help=DATA_DIR_HELP, file_okay=False)
+DataDirOption = typer.Option(None, "--data-dir", help=DATA_DIR_HELP)
 
 
 def _dir_flag(data_dir: DataDir) -> str:
@@ -164,7 +165,7 @@ def notebook(
     if importlib.util.find_spec("jupyterlab") is None:
         raise LocalStackError(
             "`mfstack notebook` needs JupyterLab, which is not installed.",
-            hint="Install the notebook extra: pip install 'mfstack[notebook]'.",
+            hint=escape("Install the notebook extra: pip install 'mfstack[notebook]'."),  # shown as rich markup
         )
     env = stack_environment(DataDir.at(data_dir))
     return _exec([sys.executable, "-m", "jupyterlab", "--ip", "127.0.0.1", *(args or [])], env)
