@@ -30,6 +30,24 @@ def user_statements() -> list[Any]:
     return [
         allow("DatastoreObjects", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [objects_arn()]),
         allow("DatastoreListing", ["s3:ListBucket", "s3:GetBucketLocation"], [bucket_arn()]),
+        *_batch_statements(),
+        *_orchestration_statements(),
+        allow("StackOutputs", ["cloudformation:DescribeStacks"], [Ref("AWS::StackId")]),
+        If(
+            AUTH,
+            allow(
+                "ReadApiKey",
+                ["apigateway:GET"],
+                [Sub("arn:${IAMPartition}:apigateway:${AWS::Region}::/apikeys/${ApiKey}")],
+            ),
+            NoValue,
+        ),
+    ]
+
+
+def _batch_statements() -> list[Any]:
+    """Submit, watch and stop Batch jobs on this stack's queue; pass its task roles."""
+    return [
         allow(
             "SubmitBatchJobs",
             ["batch:SubmitJob", "batch:RegisterJobDefinition", "batch:TagResource"],
@@ -53,6 +71,12 @@ def user_statements() -> list[Any]:
             ["iam:PassRole"],
             [_role_arn(JOB_ROLE), _role_arn(EXECUTION_ROLE), _role_arn(SFN_ROLE), _role_arn(EVENTS_ROLE)],
         ),
+    ]
+
+
+def _orchestration_statements() -> list[Any]:
+    """Deploy, run and schedule Step Functions state machines; their foreach state."""
+    return [
         allow(
             "DeployStateMachines",
             [
@@ -82,16 +106,6 @@ def user_statements() -> list[Any]:
             [arn("events", "rule/*")],
         ),
         allow("ForeachState", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [table_arn()]),
-        allow("StackOutputs", ["cloudformation:DescribeStacks"], [Ref("AWS::StackId")]),
-        If(
-            AUTH,
-            allow(
-                "ReadApiKey",
-                ["apigateway:GET"],
-                [Sub("arn:${IAMPartition}:apigateway:${AWS::Region}::/apikeys/${ApiKey}")],
-            ),
-            NoValue,
-        ),
     ]
 
 

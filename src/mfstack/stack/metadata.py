@@ -104,8 +104,12 @@ def _database() -> list[object]:
         Family=DB_PARAMETER_FAMILY,
         Parameters={"rds.force_ssl": "1"},
     )
+    return [subnets, params, _db_instance()]
+
+
+def _db_instance() -> rds.DBInstance:
     resolve = "{{resolve:secretsmanager:${%s}:SecretString:%s}}"
-    database = rds.DBInstance(
+    return rds.DBInstance(
         DATABASE,
         DeletionPolicy="Snapshot",
         UpdateReplacePolicy="Snapshot",
@@ -122,8 +126,8 @@ def _database() -> list[object]:
         Port=str(DB_PORT),
         MasterUsername=Sub(resolve % (SECRET, "username")),
         MasterUserPassword=Sub(resolve % (SECRET, "password")),
-        DBSubnetGroupName=Ref(subnets),
-        DBParameterGroupName=Ref(params),
+        DBSubnetGroupName=Ref("DBSubnetGroup"),
+        DBParameterGroupName=Ref("DBParameterGroup"),
         VPCSecurityGroups=[Ref("DatabaseSecurityGroup")],
         BackupRetentionPeriod=7,
         CopyTagsToSnapshot=True,
@@ -142,7 +146,6 @@ def _database() -> list[object]:
             ("CKV_AWS_354", "Performance Insights is not enabled (see CKV_AWS_353)"),
         ),
     )
-    return [subnets, params, database]
 
 
 def _execution_role() -> iam.Role:
@@ -221,7 +224,11 @@ def _load_balancer() -> list[object]:
             ("CKV_AWS_150", "Deleting the stack must be able to remove the load balancer; it holds no data"),
         ),
     )
-    out: list[object] = [nlb]
+    return [nlb, *_targets()]
+
+
+def _targets() -> list[object]:
+    out: list[object] = []
     for name, listener, port, path in (
         ("NLBTargetGroup", "NLBListener", API_PORT, "/ping"),
         ("NLBTargetGroupDBMigrate", "NLBListenerDBMigrate", MIGRATION_PORT, ""),
@@ -244,7 +251,7 @@ def _load_balancer() -> list[object]:
         out.append(
             elbv2.Listener(
                 listener,
-                LoadBalancerArn=Ref(nlb),
+                LoadBalancerArn=Ref("NLB"),
                 Port=80 if port == API_PORT else port,
                 Protocol="TCP",
                 DefaultActions=[elbv2.Action(Type="forward", TargetGroupArn=Ref(name))],

@@ -47,6 +47,10 @@ def add(template: Template) -> None:
     template.add_resource(
         ec2.VPCGatewayAttachment("GatewayAttachement", VpcId=Ref("VPC"), InternetGatewayId=Ref("InternetGateway"))
     )
+    _add_routing(template)
+
+
+def _add_routing(template: Template) -> None:
     template.add_resource(ec2.RouteTable("PublicRouteTable", VpcId=Ref("VPC")))
     template.add_resource(
         ec2.Route(
