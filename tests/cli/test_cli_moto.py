@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -121,3 +122,21 @@ def test_data_dir_sends_status_and_doctor_to_the_local_stack(cli: Cli, tmp_path:
     assert status.code == 1 and f"Local stack in {empty}: stopped" in status.text
     doctor = cli("doctor", "--data-dir", str(empty))
     assert doctor.code == 1 and "mfstack up" in doctor.text
+
+
+def test_synthesized_template_is_staged_and_planned(cli: Cli, moto_server: str) -> None:
+    """The real template (above the 51,200-byte inline limit) goes through S3 staging and a change
+    set on moto; without --yes and without a terminal nothing is applied (moto could not create it)."""
+    from mfstack import cost
+    from mfstack.settings import resolve
+
+    r = cli("deploy", "--stack-name", "real", "--endpoint-url", moto_server)
+    assert r.code == 1 and "Pass --yes" in r.text
+    assert "Plan for stack 'real' (create)" in r.text
+    for resource in ("RDSMasterInstance", "MetaflowS3Bucket", "ComputeEnvironment", "NLB", "ApiKey"):
+        assert re.search(rf"add\s*│\s*{resource}\s", r.text), resource
+    assert f"Estimated idle cost: ${cost.estimate(resolve({})).idle_total:,.2f}/month" in r.text
+    s3 = boto3.client("s3", endpoint_url=moto_server)
+    staged = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith("mfstack-templates-")]
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=staged[0]).get("Contents", [])]
+    assert any(k.startswith("real/") for k in keys)
