@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 from moto.cloudformation import models as cfn_models
 
 BUCKET_OUTPUT = {"Fn::Join": ["", ["s3://", {"Ref": "MetaflowS3Bucket"}, "/metaflow"]]}
@@ -158,3 +163,34 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def start_service(tmp: Path, api_key: str | None) -> tuple[subprocess.Popen[bytes], str]:
+    """The project's real metadata service (`mfstack service`, SQLite in `tmp`) on a loopback port."""
+    port = free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "mfstack",
+        "service",
+        "--db",
+        f"sqlite:///{tmp / 'mds.db'}",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    proc = subprocess.Popen(
+        [*cmd, *(["--api-key", api_key] if api_key else [])], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):  # at most ~30 s
+        try:
+            httpx.get(f"{url}/ping", timeout=1.0)
+            return proc, url
+        except httpx.HTTPError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.25)
+    proc.kill()
+    raise RuntimeError("the metadata service did not start")

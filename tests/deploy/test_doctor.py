@@ -3,15 +3,10 @@ and the project's real metadata service (`mfstack service`, SQLite) started on a
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
-from deploy_testkit import body, free_port, small_template
+from deploy_testkit import body, free_port, small_template, start_service
 
 from mfstack import doctor
 from mfstack.aws import AwsContext
@@ -20,39 +15,9 @@ from mfstack.deploy import apply, plan, stackinfo
 KEY = "doctor-test-key-0123456789"
 
 
-def _start_service(tmp: Path, api_key: str | None) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "mfstack",
-        "service",
-        "--db",
-        f"sqlite:///{tmp / 'mds.db'}",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    proc = subprocess.Popen(
-        [*cmd, *(["--api-key", api_key] if api_key else [])], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):  # at most ~30 s
-        try:
-            httpx.get(f"{url}/ping", timeout=1.0)
-            return proc, url
-        except httpx.HTTPError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.25)
-    proc.kill()
-    raise RuntimeError("the metadata service did not start")
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    proc, url = _start_service(tmp_path_factory.mktemp("svc"), KEY)
+    proc, url = start_service(tmp_path_factory.mktemp("svc"), KEY)
     yield url
     proc.terminate()
     proc.wait(timeout=30)
@@ -60,7 +25,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def open_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    proc, url = _start_service(tmp_path_factory.mktemp("svc-open"), None)
+    proc, url = start_service(tmp_path_factory.mktemp("svc-open"), None)
     yield url
     proc.terminate()
     proc.wait(timeout=30)

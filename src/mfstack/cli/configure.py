@@ -13,6 +13,7 @@ from mfstack.cli.options import CloudTarget, EndpointUrl, Profile, Region, Stack
 from mfstack.deploy.stackinfo import require_stack
 from mfstack.stack.outputs import AUTH_KEY_SETTING
 
+S3_ENDPOINT_SETTING = "METAFLOW_S3_ENDPOINT_URL"
 MetaflowProfile = Annotated[
     str | None,
     typer.Option("--metaflow-profile", help="Write config_NAME.json (default: config.json, the default profile)."),
@@ -25,6 +26,8 @@ def write_profile(
     """Fetch the API key, write the profile, and tell the user how to use it."""
     key = apikey.stack_api_key(target.aws, outputs)
     config = profile.metaflow_config(outputs, key.value if key else None)
+    if target.aws.endpoint_url:  # an emulator: Metaflow's S3 client must go there too
+        config[S3_ENDPOINT_SETTING] = target.aws.endpoint_url
     if profile.read_metaflow_profile(name) == config:
         console.print(f"The Metaflow profile {profile.profile_path(name)} is already up to date.", highlight=False)
         return 0
