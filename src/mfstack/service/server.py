@@ -55,6 +55,7 @@ async def serve(config: ServiceConfig) -> None:
         access_log=False,
         log_config=None,
         server_header=False,
+        proxy_headers=False,
         timeout_graceful_shutdown=GRACE_SECONDS,
         backlog=2048,
     )

@@ -51,22 +51,22 @@ class SqliteStore:
 
     async def schema_status(self) -> SchemaStatus:
         latest = load("sqlite")[-1].version
-        cur, pending = await self.db.run(lambda c: (current_version(c), pending_versions(c)))
+        cur, pending = await self.db.read(lambda c: (current_version(c), pending_versions(c)))
         return SchemaStatus(cur, latest, pending)
 
     async def upgrade(self) -> SchemaStatus:
-        await self.db.run(migrate)
+        await self.db.write(migrate)
         return await self.schema_status()
 
     # -- flows ---------------------------------------------------------------------------------
     async def list_flows(self) -> list[Row]:
-        recs = await self.db.run(
+        recs = await self.db.read(
             lambda c: c.execute(f"SELECT {R.FLOW_COLS} FROM flows_v3 f ORDER BY f.ts_epoch").fetchall()
         )
         return [R.flow_row(r) for r in recs]
 
     async def get_flow(self, flow: str) -> Row | None:
-        rec = await self.db.run(
+        rec = await self.db.read(
             lambda c: c.execute(f"SELECT {R.FLOW_COLS} FROM flows_v3 f WHERE flow_id=?", (flow,)).fetchone()
         )
         return R.flow_row(rec) if rec else None
@@ -82,7 +82,7 @@ class SqliteStore:
             except sqlite3.IntegrityError:
                 raise Conflict(f"Flow {flow} already exists.") from None
 
-        await self.db.run(op)
+        await self.db.write(op)
         return R.flow_row(rec)
 
     # -- runs ----------------------------------------------------------------------------------
@@ -93,11 +93,11 @@ class SqliteStore:
             ).fetchall()
             return recs if recs or _flow_exists(c, flow) else None
 
-        recs = await self.db.run(op)
+        recs = await self.db.read(op)
         return None if recs is None else [R.run_row(r) for r in recs]
 
     async def get_run(self, flow: str, run: Ref) -> Row | None:
-        rec = await self.db.run(lambda c: _run(c, flow, run))
+        rec = await self.db.read(lambda c: _run(c, flow, run))
         return R.run_row(rec) if rec else None
 
     async def create_run(self, flow: str, run_id: str | None, who: Owner) -> Row:
@@ -115,7 +115,7 @@ class SqliteStore:
                 raise Conflict(f"Run {run_id} of flow {flow} already exists.") from None
             return cur.lastrowid
 
-        number = await self.db.run(op)
+        number = await self.db.write(op)
         return R.run_row((flow, number, run_id, who.user, now, who.tags, who.system_tags, now // 1000))
 
     async def mutate_run_tags(self, flow: str, run: Ref, add: list[str], remove: list[str]) -> list[str]:
@@ -131,12 +131,12 @@ class SqliteStore:
             c.execute("UPDATE runs_v3 SET tags=? WHERE run_number=?", (_tags(new), rec[1]))
             return new
 
-        return await self.db.run(op)
+        return await self.db.write(op)
 
     async def heartbeat_run(self, flow: str, run: Ref, now_s: int) -> bool:
         col = _by("run_number", "run_id", run)
         sql = f"UPDATE runs_v3 SET last_heartbeat_ts=? WHERE flow_id=? AND {col}=?"
-        return bool(await self.db.run(lambda c: c.execute(sql, (now_s, flow, run)).rowcount))
+        return bool(await self.db.write(lambda c: c.execute(sql, (now_s, flow, run)).rowcount))
 
     # -- steps ---------------------------------------------------------------------------------
     async def list_steps(self, flow: str, run: Ref) -> list[Row] | None:
@@ -147,13 +147,13 @@ class SqliteStore:
             sql = f"SELECT {R.STEP_COLS} FROM steps_v3 s JOIN runs_v3 r ON r.run_number=s.run_number WHERE s.flow_id=? AND s.run_number=? ORDER BY s.ts_epoch"
             return c.execute(sql, (flow, key[1])).fetchall()
 
-        recs = await self.db.run(op)
+        recs = await self.db.read(op)
         return None if recs is None else [R.step_row(r) for r in recs]
 
     async def get_step(self, flow: str, run: Ref, step: str) -> Row | None:
         col = _by("r.run_number", "r.run_id", run)
         sql = f"SELECT {R.STEP_COLS} FROM steps_v3 s JOIN runs_v3 r ON r.run_number=s.run_number WHERE r.flow_id=? AND {col}=? AND s.step_name=?"
-        rec = await self.db.run(lambda c: c.execute(sql, (flow, run, step)).fetchone())
+        rec = await self.db.read(lambda c: c.execute(sql, (flow, run, step)).fetchone())
         return R.step_row(rec) if rec else None
 
     async def create_step(self, flow: str, run: Ref, step: str, who: Owner) -> Row:
@@ -170,7 +170,7 @@ class SqliteStore:
                 raise Conflict(f"Step {step} of run {run} already exists.") from None
             return key
 
-        key = await self.db.run(op)
+        key = await self.db.write(op)
         return R.step_row((flow, key[1], key[2], step, who.user, now, who.tags, who.system_tags))
 
     # -- tasks ---------------------------------------------------------------------------------
@@ -182,13 +182,13 @@ class SqliteStore:
             sql = f"SELECT {R.TASK_COLS} FROM tasks_v3 t JOIN runs_v3 r ON r.run_number=t.run_number WHERE t.flow_id=? AND t.run_number=? AND t.step_name=? ORDER BY t.task_id"
             return c.execute(sql, (flow, key[1], step)).fetchall()
 
-        recs = await self.db.run(op)
+        recs = await self.db.read(op)
         return None if recs is None else [R.task_row(r) for r in recs]
 
     async def get_task(self, flow: str, run: Ref, step: str, task: Ref) -> Row | None:
         rcol, tcol = _by("r.run_number", "r.run_id", run), _by("t.task_id", "t.task_name", task)
         sql = f"SELECT {R.TASK_COLS} FROM tasks_v3 t JOIN runs_v3 r ON r.run_number=t.run_number WHERE r.flow_id=? AND {rcol}=? AND t.step_name=? AND {tcol}=?"
-        rec = await self.db.run(lambda c: c.execute(sql, (flow, run, step, task)).fetchone())
+        rec = await self.db.read(lambda c: c.execute(sql, (flow, run, step, task)).fetchone())
         return R.task_row(rec) if rec else None
 
     async def create_task(self, flow: str, run: Ref, step: str, task_name: str | None, who: Owner) -> Row:
@@ -219,7 +219,7 @@ class SqliteStore:
                 raise Conflict(f"Task {task_name} of step {step} already exists.") from None
             return (key[1], key[2], cur.lastrowid)
 
-        number, run_id, task_id = await self.db.run(op)
+        number, run_id, task_id = await self.db.write(op)
         return R.task_row(
             (flow, number, run_id, step, task_id, task_name, who.user, now, who.tags, who.system_tags, now // 1000)
         )
@@ -227,7 +227,7 @@ class SqliteStore:
     async def heartbeat_task(self, flow: str, run: Ref, step: str, task: Ref, now_s: int) -> bool:
         rcol, tcol = _by("run_number", "run_id", run), _by("task_id", "task_name", task)
         sql = f"UPDATE tasks_v3 SET last_heartbeat_ts=? WHERE flow_id=? AND {rcol}=? AND step_name=? AND {tcol}=?"
-        return bool(await self.db.run(lambda c: c.execute(sql, (now_s, flow, run, step, task)).rowcount))
+        return bool(await self.db.write(lambda c: c.execute(sql, (now_s, flow, run, step, task)).rowcount))
 
     # -- metadata and artifacts ----------------------------------------------------------------
     async def add_metadata(self, flow: str, run: Ref, step: str, task: Ref, rows: Sequence[MetadataIn]) -> int:
@@ -245,7 +245,7 @@ class SqliteStore:
             )
             return len(rows)
 
-        return await self.db.run(op)
+        return await self.db.write(op)
 
     async def list_metadata(self, flow: str, run: Ref, step: str, task: Ref) -> list[Row] | None:
         def op(c: C) -> list[Any] | None:
@@ -255,7 +255,7 @@ class SqliteStore:
             sql = f"SELECT {R.META_COLS} FROM metadata_v3 m WHERE m.flow_id=? AND m.run_number=? AND m.step_name=? AND m.task_id=? ORDER BY m.id DESC"
             return c.execute(sql, (flow, k[0], step, k[2])).fetchall()
 
-        recs = await self.db.run(op)
+        recs = await self.db.read(op)
         return None if recs is None else [R.meta_row(r) for r in recs]
 
     async def metadata_values(self, flow: str, run: Ref, step: str, field: str | None) -> list[tuple[Any, str]] | None:
@@ -269,7 +269,7 @@ class SqliteStore:
             sql = "SELECT m.task_id, m.task_name, m.value FROM metadata_v3 m WHERE m.flow_id=? AND m.run_number=? AND m.step_name=? AND m.field_name=?"
             return c.execute(sql, (flow, key[1], step, field)).fetchall()
 
-        recs = await self.db.run(op)
+        recs = await self.db.read(op)
         return None if recs is None else [(r[1] or r[0], r[2]) for r in recs]
 
     async def add_artifacts(self, flow: str, run: Ref, step: str, task: Ref, rows: Sequence[ArtifactIn]) -> int:
@@ -303,10 +303,10 @@ class SqliteStore:
             )
             return len(rows)
 
-        return await self.db.run(op)
+        return await self.db.write(op)
 
     async def list_artifacts(self, scope: ArtifactScope) -> list[Row] | None:
-        recs = await self.db.run(lambda c: _artifacts(c, scope))
+        recs = await self.db.read(lambda c: _artifacts(c, scope))
         if recs is None:
             return None
         out = [R.artifact_row(r) for r in recs]

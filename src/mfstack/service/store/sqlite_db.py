@@ -1,18 +1,18 @@
-"""The SQLite connection behind the SQLite store: one thread, one connection, group commit.
+"""The SQLite connections behind the SQLite store: inline reads, group-committed writes.
 
-Every operation is a function of the connection, queued to the database thread. The thread
-takes everything queued, runs it in ONE transaction (each operation inside its own savepoint,
-so one failure does not undo the others), commits once, then answers every caller. With WAL and
-`synchronous=FULL`, a commit is durable when it returns, so an answered write survives `kill -9`
-and power loss; batching spreads the cost of that sync over all concurrent requests.
+Reads run at once on a read-only connection (WAL readers never wait for the writer and see
+every committed write). Writes are functions of the write connection: those that arrive
+together run in ONE transaction on the event loop (each in its own savepoint, so one failure
+does not undo the others), then the COMMIT, the only slow part, runs in a worker thread while
+new writes queue up for the next batch. Callers are answered only after their commit returns.
+With WAL and `synchronous=FULL` a returned commit is on disk, so an answered write survives
+`kill -9` and power loss, and the cost of that sync is shared by every write in the batch.
 """
 
 from __future__ import annotations
 
 import asyncio
-import queue
 import sqlite3
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,101 +21,95 @@ from mfstack.service.migrations import load
 
 T = TypeVar("T")
 Op = Callable[[sqlite3.Connection], Any]
-MAX_BATCH = 256
+Outcome = tuple[asyncio.Future[Any], Any, BaseException | None]
+MAX_BATCH = 512
 
 
 class SqliteDb:
-    """Runs operations on a dedicated thread; `await db.run(fn)` returns `fn(conn)`."""
+    """`await db.read(fn)` / `await db.write(fn)` return `fn(connection)`."""
 
     def __init__(self, path: Path, synchronous: str = "FULL") -> None:
         self.path = path
         self.synchronous = synchronous
-        self._queue: queue.SimpleQueue[tuple[Op, asyncio.Future[Any]] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._writer: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
+        self._pending: list[tuple[Op, asyncio.Future[Any]]] = []
+        self._draining: asyncio.Task[None] | None = None
 
-    def connect(self) -> sqlite3.Connection:
+    def connect(self, read_only: bool = False) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=10000")
+        if read_only:
+            conn.execute("PRAGMA query_only=ON")
+            return conn
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=10000")
         return conn
 
     async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        conn = await asyncio.to_thread(self.connect)
-        self._thread = threading.Thread(target=self._serve, args=(conn,), name="mfstack-sqlite", daemon=True)
-        self._thread.start()
+        self._writer = await asyncio.to_thread(self.connect)
+        self._reader = await asyncio.to_thread(self.connect, True)
 
     async def stop(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            await asyncio.to_thread(self._thread.join)
-            self._thread = None
+        if self._draining is not None:
+            await self._draining
+        for conn in (self._writer, self._reader):
+            if conn is not None:
+                conn.close()
+        self._writer = self._reader = None
 
-    async def run(self, op: Callable[[sqlite3.Connection], T]) -> T:
-        assert self._loop is not None, "database not started"
-        fut: asyncio.Future[T] = self._loop.create_future()
-        self._queue.put((op, fut))
+    async def read(self, op: Callable[[sqlite3.Connection], T]) -> T:
+        assert self._reader is not None, "database not started"
+        return op(self._reader)
+
+    async def write(self, op: Callable[[sqlite3.Connection], T]) -> T:
+        assert self._writer is not None, "database not started"
+        fut: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append((op, fut))
+        if self._draining is None:
+            self._draining = asyncio.get_running_loop().create_task(self._drain())
         return await fut
 
-    def _serve(self, conn: sqlite3.Connection) -> None:
+    async def _drain(self) -> None:
         try:
-            while True:
-                batch, stop = self._take()
-                if batch:
-                    self._settle(self._execute(conn, batch))
-                if stop:
-                    return
+            while self._pending:
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                _deliver(await self._commit(batch))
         finally:
-            conn.close()
+            self._draining = None
 
-    def _take(self) -> tuple[list[tuple[Op, asyncio.Future[Any]]], bool]:
-        first = self._queue.get()
-        if first is None:
-            return [], True
-        batch = [first]
-        while len(batch) < MAX_BATCH:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is None:
-                return batch, True
-            batch.append(item)
-        return batch, False
-
-    @staticmethod
-    def _execute(
-        conn: sqlite3.Connection, batch: list[tuple[Op, asyncio.Future[Any]]]
-    ) -> list[tuple[asyncio.Future[Any], Any, BaseException | None]]:
-        out: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+    async def _commit(self, batch: list[tuple[Op, asyncio.Future[Any]]]) -> list[Outcome]:
+        conn = self._writer
+        assert conn is not None
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            for op, fut in batch:
-                conn.execute("SAVEPOINT op")
-                try:
-                    out.append((fut, op(conn), None))
-                except Exception as exc:
-                    conn.execute("ROLLBACK TO op")
-                    out.append((fut, None, exc))
-                conn.execute("RELEASE op")
-            conn.execute("COMMIT")
-        except Exception as exc:  # the commit itself failed: nothing of this batch is stored
+            outcomes = _execute(conn, batch)
+            await asyncio.to_thread(conn.execute, "COMMIT")
+        except Exception as exc:  # the transaction failed as a whole: nothing of this batch is stored
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             return [(fut, None, exc) for _, fut in batch]
-        return out
-
-    def _settle(self, results: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
-        assert self._loop is not None
-        self._loop.call_soon_threadsafe(_deliver, results)
+        return outcomes
 
 
-def _deliver(results: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
-    for fut, value, exc in results:
+def _execute(conn: sqlite3.Connection, batch: list[tuple[Op, asyncio.Future[Any]]]) -> list[Outcome]:
+    """Run a batch inside one open transaction (left open for the caller to commit)."""
+    out: list[Outcome] = []
+    conn.execute("BEGIN IMMEDIATE")
+    for op, fut in batch:
+        conn.execute("SAVEPOINT op")
+        try:
+            out.append((fut, op(conn), None))
+        except Exception as exc:
+            conn.execute("ROLLBACK TO op")
+            out.append((fut, None, exc))
+        conn.execute("RELEASE op")
+    return out
+
+
+def _deliver(outcomes: list[Outcome]) -> None:
+    for fut, value, exc in outcomes:
         if fut.done():  # the caller went away (client disconnected)
             continue
         if exc is not None:
