@@ -58,6 +58,7 @@ def test_deploy_configure_day2_and_destroy(cli: Cli, moto_server: str, tmp_path:
     assert outputs["DDBTableName"] == "e2e-t" and outputs["ApiKeyId"] == key["id"]
     env = cli("env", "--show-secrets", *target).out
     assert f"export METAFLOW_SERVICE_AUTH_KEY={key['value']}" in env and "export METAFLOW_DEFAULT_DATASTORE=s3" in env
+    assert f"export METAFLOW_S3_ENDPOINT_URL={moto_server}" in env
     assert key["value"] not in cli("api-key", *target).out
     assert cli("api-key", "--show", *target).out.strip() == key["value"]
 
@@ -124,11 +125,13 @@ def test_data_dir_sends_status_and_doctor_to_the_local_stack(cli: Cli, tmp_path:
     assert doctor.code == 1 and "mfstack up" in doctor.text
 
 
-def test_synthesized_template_is_staged_and_planned(cli: Cli, moto_server: str) -> None:
-    """The real template (above the 51,200-byte inline limit) goes through S3 staging and a change
-    set on moto; without --yes and without a terminal nothing is applied (moto could not create it)."""
+def test_synthesized_template_is_planned_and_staged_when_large(cli: Cli, moto_server: str) -> None:
+    """The real template goes through a change set on moto (staged in S3 when above the 51,200-byte
+    inline limit); without --yes and without a terminal nothing is applied (moto could not create it)."""
     from mfstack import cost
+    from mfstack.deploy.template import INLINE_LIMIT, compact
     from mfstack.settings import resolve
+    from mfstack.stack import build_template, render
 
     r = cli("deploy", "--stack-name", "real", "--endpoint-url", moto_server)
     assert r.code == 1 and "Pass --yes" in r.text
@@ -136,7 +139,8 @@ def test_synthesized_template_is_staged_and_planned(cli: Cli, moto_server: str) 
     for resource in ("RDSMasterInstance", "MetaflowS3Bucket", "ComputeEnvironment", "NLB", "ApiKey"):
         assert re.search(rf"add\s*│\s*{resource}\s", r.text), resource
     assert f"Estimated idle cost: ${cost.estimate(resolve({})).idle_total:,.2f}/month" in r.text
+    large = len(compact(render(build_template(resolve({})), "json")).encode()) > INLINE_LIMIT
     s3 = boto3.client("s3", endpoint_url=moto_server)
     staged = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith("mfstack-templates-")]
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=staged[0]).get("Contents", [])]
-    assert any(k.startswith("real/") for k in keys)
+    keys = [o["Key"] for name in staged for o in s3.list_objects_v2(Bucket=name).get("Contents", [])]
+    assert any(k.startswith("real/") for k in keys) == large

@@ -20,14 +20,20 @@ MetaflowProfile = Annotated[
 ]
 
 
+def stack_settings(target: CloudTarget, outputs: Mapping[str, str], api_key: str | None) -> dict[str, str]:
+    """The Metaflow settings of a deployed stack; behind an emulator, S3 calls go to the emulator too."""
+    config = profile.metaflow_config(outputs, api_key)
+    if target.aws.endpoint_url:
+        config[S3_ENDPOINT_SETTING] = target.aws.endpoint_url
+    return config
+
+
 def write_profile(
     target: CloudTarget, outputs: Mapping[str, str], name: str | None, force: bool, show_secrets: bool
 ) -> int:
     """Fetch the API key, write the profile, and tell the user how to use it."""
     key = apikey.stack_api_key(target.aws, outputs)
-    config = profile.metaflow_config(outputs, key.value if key else None)
-    if target.aws.endpoint_url:  # an emulator: Metaflow's S3 client must go there too
-        config[S3_ENDPOINT_SETTING] = target.aws.endpoint_url
+    config = stack_settings(target, outputs, key.value if key else None)
     if profile.read_metaflow_profile(name) == config:
         console.print(f"The Metaflow profile {profile.profile_path(name)} is already up to date.", highlight=False)
         return 0

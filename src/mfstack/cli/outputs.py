@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from mfstack import apikey, profile
+from mfstack import apikey
 from mfstack.cli.app import app, console
+from mfstack.cli.configure import stack_settings
 from mfstack.cli.options import EndpointUrl, Profile, Region, StackName, cloud_target, rendered_errors
 from mfstack.cli.progress import outputs_table
 from mfstack.deploy.stackinfo import require_stack
@@ -68,7 +69,7 @@ def env(
     target = cloud_target(stack_name, region, profile_, endpoint_url)
     info = require_stack(target.aws, target.stack_name)
     key = apikey.stack_api_key(target.aws, info.outputs) if show_secrets else None
-    settings = profile.metaflow_config(info.outputs, key.value if key else None)
+    settings = stack_settings(target, info.outputs, key.value if key else None)
     for name in sorted(settings):
         typer.echo(export_line(shell, name, settings[name]))
     if apikey.api_key_id(info.outputs) and not show_secrets:
