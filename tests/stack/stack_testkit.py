@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 from functools import cache
@@ -79,3 +80,20 @@ def walk(node: Any) -> Any:
     elif isinstance(node, list):
         for v in node:
             yield from walk(v)
+
+
+def declared_skips(template: dict[str, Any]) -> set[tuple[str, str]]:
+    """(check id, resource logical id) of every skip in the resources' Metadata."""
+    out = set()
+    for name, resource in template["Resources"].items():
+        for entry in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
+            out.add((entry["id"], name))
+    return out
+
+
+def without_skips(template: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the template with every checkov skip removed."""
+    bare = copy.deepcopy(template)
+    for resource in bare["Resources"].values():
+        resource.get("Metadata", {}).pop("checkov", None)
+    return bare

@@ -77,3 +77,17 @@ def test_each_gate_reports_what_it_should() -> None:
     assert any(f.resource == "AWS::S3::Bucket.Bucket" for f in by_gate["checkov"])
     assert any(f.rule == "RESOURCE_MISMATCH" and f.resource == "Role/wrong-resource" for f in by_gate["parliament"])
     assert not report.clean
+
+
+def test_every_checkov_skip_is_needed_and_nothing_else_fails() -> None:
+    """Without the skips in the resources' Metadata, checkov fails exactly the skipped checks: no
+    skip is stale (a reviewer reads each reason), and none hides another failure."""
+    import json
+
+    from stack_testkit import declared_skips, template_dict, without_skips
+
+    from mfstack.gates import checks
+
+    template = template_dict((("CustomRole", "true"), ("EnableSagemaker", "true")))
+    failed, _ = checks.scan(json.dumps(without_skips(template)))
+    assert {(f.rule, f.resource.split(".")[-1]) for f in failed} == declared_skips(template)

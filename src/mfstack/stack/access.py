@@ -13,7 +13,7 @@ from typing import Any
 from awacs.aws import Allow, Principal, Statement
 from troposphere import If, NoValue, Ref, Sub, Template, iam
 
-from mfstack.stack.common import AUTH, ROLE, actions, allow, arn, checkov_skip, policy
+from mfstack.stack.common import AUTH, ROLE, actions, allow, arn, policy
 from mfstack.stack.compute import EXECUTION_ROLE, JOB_ROLE
 from mfstack.stack.orchestration import EVENTS_ROLE, SFN_ROLE, state_machines, table_arn
 from mfstack.stack.storage import bucket_arn, objects_arn
@@ -126,12 +126,6 @@ def _user_role() -> iam.Role:
         Description="Restricted role for Metaflow users of this stack",
         AssumeRolePolicyDocument=trust,
         MaxSessionDuration=43200,
-        Metadata=checkov_skip(
-            (
-                "CKV_AWS_61",
-                "Trusts this account only; `mfstack role grant` narrows it to named principals after deploy",
-            ),
-        ),
     )
 
 

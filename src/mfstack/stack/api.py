@@ -12,20 +12,12 @@ import json
 
 from troposphere import GetAtt, If, Ref, Sub, Template, apigateway
 
-from mfstack.stack.common import AUTH, MIGRATION_PORT, NO_AUTH, checkov_skip
+from mfstack.stack.common import AUTH, MIGRATION_PORT, NO_AUTH
 
 API = "Api"
 STAGE = "api"
 RATE_LIMIT = 100.0
 BURST_LIMIT = 200
-
-METHOD_SKIPS = checkov_skip(
-    (
-        "CKV_AWS_59",
-        "API key required when APIBasicAuth=true (the default) and throttled by the usage plan; "
-        "the Metaflow client cannot sign requests with IAM",
-    ),
-)
 
 
 def _method(name: str, resource: str, http_method: str, uri: Sub, proxy: bool) -> apigateway.Method:
@@ -47,7 +39,6 @@ def _method(name: str, resource: str, http_method: str, uri: Sub, proxy: bool) -
         ApiKeyRequired=If(AUTH, True, False),
         RequestParameters={"method.request.path.proxy": True} if proxy else {},
         Integration=integration,
-        Metadata=METHOD_SKIPS,
     )
 
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from troposphere import GetAtt, If, NoValue, Ref, Split, Sub, Template, batch, ec2, iam
 
-from mfstack.stack.common import EC2, EXTRA_POLICY, FARGATE, allow, arn, checkov_skip, policy, trust
+from mfstack.stack.common import EC2, EXTRA_POLICY, FARGATE, allow, arn, policy, trust
 from mfstack.stack.orchestration import table_arn
 from mfstack.stack.storage import bucket_arn, objects_arn
 
 JOB_ROLE = "BatchS3TaskRole"
 EXECUTION_ROLE = "BatchTaskExecutionRole"
-EGRESS_REASON = "Metaflow tasks download packages and images from the internet; nothing is admitted inbound"
 
 
 def _security_group() -> ec2.SecurityGroup:
@@ -25,7 +24,6 @@ def _security_group() -> ec2.SecurityGroup:
         SecurityGroupEgress=[
             ec2.SecurityGroupRule(Description="Outbound traffic of Metaflow tasks", IpProtocol="-1", CidrIp="0.0.0.0/0")
         ],
-        Metadata=checkov_skip(("CKV_AWS_382", EGRESS_REASON)),
     )
 
 

@@ -11,7 +11,7 @@ from troposphere import GetAtt, NoValue, Ref, Sub, Template, ec2, ecs, iam, logs
 from troposphere import elasticloadbalancingv2 as elbv2
 
 from mfstack.stack.common import API_PORT, MIGRATION_PORT, allow, arn, checkov_skip, policy, trust
-from mfstack.stack.network import PUBLIC_IP_REASON, vpc_cidr
+from mfstack.stack.network import vpc_cidr
 
 # PostgreSQL 16, the major version of stacks made from the reference template (16.1): they update
 # in place with a minor upgrade, where a new major version would need a manual upgrade first.
@@ -83,10 +83,6 @@ def _secret() -> secretsmanager.Secret:
         ),
         Metadata=checkov_skip(
             ("CKV_AWS_149", "Encrypted with the AWS managed key of Secrets Manager; a customer key adds cost"),
-            (
-                "CKV2_AWS_57",
-                "The service reads the password at start; rotation would need a rotation function and a restart",
-            ),
         ),
         **KEEP,
     )
@@ -135,15 +131,8 @@ def _db_instance() -> rds.DBInstance:
         CACertificateIdentifier="rds-ca-rsa2048-g1",
         Metadata=checkov_skip(
             ("CKV_AWS_157", "Single-AZ keeps idle cost down; automated backups and the final snapshot keep the data"),
-            (
-                "CKV_AWS_293",
-                "DeletionPolicy Snapshot keeps the data; deletion protection would block deleting the stack",
-            ),
             ("CKV_AWS_161", "The service authenticates with the generated password from Secrets Manager"),
             ("CKV_AWS_118", "Enhanced monitoring bills per instance; CloudWatch basic metrics are enough here"),
-            ("CKV_AWS_129", "Exported logs would land in a log group outside the stack with no retention"),
-            ("CKV_AWS_353", "Performance Insights is not available on the small burstable default classes"),
-            ("CKV_AWS_354", "Performance Insights is not enabled (see CKV_AWS_353)"),
         ),
     )
 
@@ -203,9 +192,6 @@ def _task_definition() -> ecs.TaskDefinition:
         RequiresCompatibilities=["FARGATE"],
         ExecutionRoleArn=GetAtt("ECSTaskExecutionRole", "Arn"),
         ContainerDefinitions=[_container()],
-        Metadata=checkov_skip(
-            ("CKV_AWS_336", "The service image writes temporary files at start; it runs without any AWS permissions"),
-        ),
     )
 
 
@@ -221,7 +207,6 @@ def _load_balancer() -> list[object]:
                 "CKV_AWS_91",
                 "Internal NLB reached only through API Gateway and the VPC; access logs would need a bucket per stack",
             ),
-            ("CKV_AWS_150", "Deleting the stack must be able to remove the load balancer; it holds no data"),
         ),
     )
     return [nlb, *_targets()]
@@ -287,7 +272,6 @@ def _service() -> ecs.Service:
                 ContainerName=CONTAINER, ContainerPort=MIGRATION_PORT, TargetGroupArn=Ref("NLBTargetGroupDBMigrate")
             ),
         ],
-        Metadata=checkov_skip(("CKV_AWS_333", PUBLIC_IP_REASON)),
     )
 
 

@@ -113,7 +113,6 @@ def _function() -> awslambda.Function:
                 "CKV_AWS_116",
                 "Invoked synchronously by CloudFormation, which records failures; a DLQ would hold nothing",
             ),
-            ("CKV_AWS_173", "The function has no environment variables"),
             (
                 "CKV_AWS_115",
                 "Reserving concurrency fails in new accounts (limit 10); CloudFormation calls it once per stack change",

@@ -10,13 +10,6 @@ from __future__ import annotations
 
 from troposphere import GetAtt, GetAZs, Ref, Select, Sub, Tags, Template, ec2
 
-from mfstack.stack.common import checkov_skip
-
-PUBLIC_IP_REASON = (
-    "No NAT gateway (idle cost): hosts reach image registries through the internet gateway; "
-    "security groups admit no traffic from outside the VPC"
-)
-
 
 def _subnet(index: int) -> ec2.Subnet:
     return ec2.Subnet(
@@ -26,7 +19,6 @@ def _subnet(index: int) -> ec2.Subnet:
         AvailabilityZone=Select(index - 1, GetAZs(Ref("AWS::Region"))),
         MapPublicIpOnLaunch=True,
         Tags=Tags(Name=Sub(f"${{AWS::StackName}}-subnet-{index}")),
-        Metadata=checkov_skip(("CKV_AWS_130", PUBLIC_IP_REASON)),
     )
 
 

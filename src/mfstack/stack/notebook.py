@@ -116,7 +116,6 @@ def _instance() -> sagemaker.NotebookInstance:
             MinimumInstanceMetadataServiceVersion="2"
         ),
         Metadata=checkov_skip(
-            ("CKV_AWS_122", "No NAT gateway (idle cost): the notebook installs packages over its own internet access"),
             ("CKV_AWS_187", "The volume is encrypted with the AWS managed key; a customer key adds cost"),
         ),
     )
