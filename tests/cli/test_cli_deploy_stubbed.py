@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cli_testkit import CS_ID, STACK_ID, CannedCfn, Result, change_set_xml, events_xml, response, stacks_xml
+from cli_testkit import CS_ID, STACK_ID, CannedCfn, Result, change_set_xml, error_xml, events_xml, response, stacks_xml
 from deploy_testkit import body, small_template
 
 Cli = Callable[..., Result]
@@ -64,3 +64,24 @@ def test_failed_update_prints_the_root_cause_and_exits_non_zero(cli: Cli, canned
     assert "Root cause: JobQueue (AWS::Batch::JobQueue) UPDATE_FAILED: Compute environment [ce-1] is INVALID" in r.text
     assert r.out.count("UPDATE_FAILED") == 2  # every event shown once, as one plain line
     assert "UPDATE_COMPLETE" not in r.out  # the previous operation's events are not replayed
+
+
+def test_failed_creation_says_to_destroy_before_deploying_again(cli: Cli, canned: CannedCfn, tmp_path: Path) -> None:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    missing = error_xml("ValidationError", "Stack with id metaflow does not exist")
+    canned.sequences["DescribeStacks"] = [(400, missing), (200, stacks_xml("ROLLBACK_COMPLETE", MANAGED))]
+    canned.answers["CreateChangeSet"] = (200, CREATED)
+    canned.answers["DescribeChangeSet"] = (
+        200,
+        change_set_xml([("Add", "NLB", "AWS::ElasticLoadBalancingV2::LoadBalancer", "", "")]),
+    )
+    canned.answers["ExecuteChangeSet"] = (200, response("ExecuteChangeSet", ""))
+    rows = [
+        (now, "metaflow", "AWS::CloudFormation::Stack", "REVIEW_IN_PROGRESS", "User Initiated"),
+        (now, "NLB", "AWS::ElasticLoadBalancingV2::LoadBalancer", "CREATE_FAILED", "Subnets are in the same AZ"),
+        (now, "metaflow", "AWS::CloudFormation::Stack", "ROLLBACK_COMPLETE", ""),
+    ]
+    canned.sequences["DescribeStackEvents"] = [(200, events_xml(rows[:1])), (200, events_xml(rows))]
+    r = cli("deploy", "--template", _template(tmp_path), "--yes", "--endpoint-url", canned.url)
+    assert r.code == 1 and "Root cause: NLB" in r.text and "Subnets are in the same AZ" in r.text
+    assert f"delete it with `mfstack destroy --endpoint-url {canned.url}` (data is kept)" in r.text

@@ -176,9 +176,14 @@ def _execute(target: CloudTarget, p: plan.Plan) -> apply.DeployResult:
 def _finish(target: CloudTarget, result: apply.DeployResult, no_configure: bool, name: str | None, force: bool) -> int:
     if not result.ok:
         cause = result.cause.describe() if result.cause else "CloudFormation gave no reason"
+        then = (
+            f"delete it with `mfstack destroy{target.flags()}` (data is kept), fix the cause and deploy again"
+            if result.status in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED")
+            else "fix the cause and run `mfstack deploy` again"
+        )
         raise AwsError(
             f"The deploy of '{target.stack_name}' failed and the stack is {result.status}. Root cause: {cause}.",
-            hint=f"See every event with `mfstack status{target.flags()}`; fix the cause and run `mfstack deploy` again.",
+            hint=f"See every event with `mfstack status{target.flags()}`; {then}.",
         )
     info = result.stack or require_stack(target.aws, target.stack_name)
     console.print(f"[green]Stack '{target.stack_name}' is {info.status}.[/]")
