@@ -17,7 +17,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from mfstack.cli.app import app, console
+from mfstack.cli.app import app, console, state
 from mfstack.errors import LocalStackError
 from mfstack.local.bootstrap import emulator_context
 from mfstack.local.env import stack_environment
@@ -75,6 +75,8 @@ def _render_up(result: UpResult) -> None:
             f"Recovered from a previous crash (stale or half-running: {', '.join(sorted(set(result.recovered)))})."
         )
     console.print(f"[bold green]Local stack ready[/] in {result.ready_seconds:.1f} s (data dir {status.data_dir.root})")
+    if state.debug:
+        console.print(", ".join(f"{name} at {at:.2f} s" for name, at in result.timings.items()), style="dim")
     _render_parts(status)
     if status.state is not None:
         note = "written" if result.profile_written else "unchanged"

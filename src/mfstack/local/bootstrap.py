@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,29 +60,52 @@ def emulator_context(endpoint_url: str) -> AwsContext:
     return aws
 
 
+CLIENTS: tuple[str, ...] = ("s3", "dynamodb", "iam", "ec2", "batch")
+
+Step = tuple[str, Callable[[], Any]]
+
+
+def prepare_clients(aws: AwsContext) -> None:
+    """Create the clients the bootstrap uses (botocore loads their models: worth doing early)."""
+    for service in CLIENTS:
+        aws.client(service)
+
+
 def bootstrap(aws: AwsContext, resources: LocalResources) -> BootstrapResult:
-    """Create bucket, DynamoDB table, IAM roles, Batch compute environment and job queue."""
-    result = BootstrapResult()
-    steps: list[tuple[str, Callable[[], Any]]] = [
-        (f"bucket {resources.bucket}", lambda: aws.client("s3").create_bucket(Bucket=resources.bucket)),
-        (f"table {resources.table}", lambda: _create_table(aws, resources.table)),
+    """Create bucket, DynamoDB table, IAM roles, Batch compute environment and job queue.
+
+    Three independent chains run in parallel; the queue comes after the roles it names.
+    """
+    prepare_clients(aws)
+    roles: list[Step] = [
+        (f"role {resources.role_name(logical_id)}", _role_step(aws, resources.role_name(logical_id), principal))
+        for logical_id, principal in ROLE_PRINCIPALS.items()
     ]
-    for logical_id, principal in ROLE_PRINCIPALS.items():
-        steps.append(
-            (f"role {resources.role_name(logical_id)}", _role_step(aws, resources.role_name(logical_id), principal))
-        )
-    steps.append((f"job queue {resources.job_queue}", lambda: _create_queue(aws, resources)))
-    for label, step in steps:
+    chains: list[list[Step]] = [
+        [(f"bucket {resources.bucket}", lambda: aws.client("s3").create_bucket(Bucket=resources.bucket))],
+        [(f"table {resources.table}", lambda: _create_table(aws, resources.table))],
+        [*roles, (f"job queue {resources.job_queue}", lambda: _create_queue(aws, resources))],
+    ]
+    result = BootstrapResult()
+    with ThreadPoolExecutor(max_workers=len(chains)) as pool:
+        for outcome in pool.map(_run_chain, chains):
+            for label, made in outcome:
+                (result.created if made else result.existing).append(label)
+    return result
+
+
+def _run_chain(chain: list[Step]) -> list[tuple[str, bool]]:
+    done: list[tuple[str, bool]] = []
+    for label, step in chain:
         try:
-            made = step()
-            (result.created if made is not False else result.existing).append(label)
+            done.append((label, step() is not False))
         except botocore.exceptions.ClientError as exc:
             if exc.response.get("Error", {}).get("Code") not in ALREADY_THERE:
                 raise LocalStackError(f"The AWS emulator refused to create the {label}: {exc}.") from exc
-            result.existing.append(label)
+            done.append((label, False))
         except botocore.exceptions.BotoCoreError as exc:
             raise LocalStackError(f"The AWS emulator could not be reached to create the {label}: {exc}.") from exc
-    return result
+    return done
 
 
 def _create_table(aws: AwsContext, table: str) -> None:

@@ -47,9 +47,11 @@ class MirroringApp:
 def _warm(app: DomainDispatcherApplication) -> None:
     """Create the per-service apps now (Batch alone takes most of a second to import)."""
     for service in WARM_BACKENDS:
-        with app.lock:
-            if service not in app.app_instances:
-                app.app_instances[service] = create_backend_app(service)  # type: ignore[arg-type]
+        if service in app.app_instances:
+            continue
+        created = create_backend_app(service)  # type: ignore[arg-type]
+        with app.lock:  # held only to publish the app: requests are not kept waiting meanwhile
+            app.app_instances.setdefault(service, created)
 
 
 def serve(host: str, port: int, s3_dir: Path) -> None:

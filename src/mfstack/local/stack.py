@@ -9,9 +9,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from mfstack.aws import AwsContext
 from mfstack.errors import LocalStackError
 from mfstack.local import supervisor
-from mfstack.local.bootstrap import BootstrapResult, bootstrap, emulator_context
+from mfstack.local.bootstrap import BootstrapResult, bootstrap, emulator_context, prepare_clients
 from mfstack.local.layout import PARTS, DataDir
 from mfstack.local.resources import LocalResources, profile_settings
 from mfstack.local.state import PORT_FLAG, StackState, part_specs
@@ -68,6 +69,7 @@ class UpResult:
     profile_backup: str | None = None
     bootstrap: BootstrapResult | None = None
     recovered: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds from the start of `up` to each milestone
 
 
 @contextlib.contextmanager
@@ -134,9 +136,12 @@ def _start(data_dir: DataDir, port_base: int, profile: str, recovered: list[str]
     existing = _check_profile(profile, resources)
     _check_ports(specs)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    timings: dict[str, float] = {}
     pids = {spec.name: supervisor.spawn(spec, data_dir, env) for spec in specs}
     try:
-        boot = _wait_ready(specs, pids, data_dir, resources)
+        aws = emulator_context(specs[0].url)
+        prepare_clients(aws)  # while the processes start
+        boot = _wait_ready(specs, pids, data_dir, resources, timings, aws)
     except BaseException:
         for spec in specs:
             supervisor.stop(supervisor.find(spec.name, data_dir), data_dir)
@@ -152,6 +157,7 @@ def _start(data_dir: DataDir, port_base: int, profile: str, recovered: list[str]
         profile_backup=str(write.backup) if write and write.backup else None,
         bootstrap=boot,
         recovered=recovered,
+        timings={name: at - began for name, at in timings.items()},
     )
 
 
@@ -177,7 +183,12 @@ def _check_ports(specs: list[supervisor.PartSpec]) -> None:
 
 
 def _wait_ready(
-    specs: list[supervisor.PartSpec], pids: dict[str, int], data_dir: DataDir, resources: LocalResources
+    specs: list[supervisor.PartSpec],
+    pids: dict[str, int],
+    data_dir: DataDir,
+    resources: LocalResources,
+    timings: dict[str, float],
+    aws: AwsContext,
 ) -> BootstrapResult:
     """Poll every part until it answers; bootstrap the emulator as soon as it does."""
     pending = {spec.name: spec for spec in specs}
@@ -192,8 +203,10 @@ def _wait_ready(
                 )
             if supervisor.check_health(spec)[0]:
                 del pending[name]
+                timings[f"{name} answering"] = time.monotonic()
                 if name == "emulator":
-                    boot = bootstrap(emulator_context(spec.url), resources)
+                    boot = bootstrap(aws, resources)
+                    timings["resources created"] = time.monotonic()
         if pending and time.monotonic() > deadline:
             names = ", ".join(pending)
             raise LocalStackError(

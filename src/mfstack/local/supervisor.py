@@ -39,6 +39,7 @@ class PartSpec:
     url: str
     health_header: str | None = None  # a response header a healthy answer must carry
     health_headers: tuple[tuple[str, str], ...] = ()  # headers sent with the health check
+    env: tuple[tuple[str, str], ...] = ()  # extra environment of the process
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def spawn(spec: PartSpec, data_dir: DataDir, env: dict[str, str]) -> int:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=env,
+                env={**env, **dict(spec.env)},
                 cwd=data_dir.root,
                 start_new_session=True,
                 close_fds=True,
