@@ -16,7 +16,7 @@ def _subnet(index: int) -> ec2.Subnet:
         f"Subnet{index}",
         VpcId=Ref("VPC"),
         CidrBlock=Ref(f"Subnet{index}Cidr"),
-        AvailabilityZone=Select(index - 1, GetAZs(Ref("AWS::Region"))),
+        AvailabilityZone=Select(index - 1, GetAZs("")),
         MapPublicIpOnLaunch=True,
         Tags=Tags(Name=Sub(f"${{AWS::StackName}}-subnet-{index}")),
     )
