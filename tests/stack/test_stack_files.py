@@ -12,6 +12,10 @@ from mfstack.stack.docs import END, START, parameter_table, with_parameter_table
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "templates" / "metaflow.yaml"
 FIX = "run `mfstack synth -o templates/metaflow.yaml` and commit the result"
+REGENERATE = (
+    'python -c \'import pathlib, mfstack.stack.docs as d; p = pathlib.Path("README.md"); '
+    "p.write_text(d.with_parameter_table(p.read_text()))'"
+)
 
 
 def test_committed_template_is_what_synth_writes() -> None:
@@ -26,7 +30,7 @@ def test_committed_template_is_what_synth_writes() -> None:
 def test_readme_parameter_table_is_current() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert START in readme and END in readme
-    assert with_parameter_table(readme) == readme, "README parameter table is stale: regenerate it from stack/docs.py"
+    assert with_parameter_table(readme) == readme, f"README parameter table is stale; regenerate it: {REGENERATE}"
 
 
 def test_parameter_table_has_one_row_per_parameter_of_the_template() -> None:
