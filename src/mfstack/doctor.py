@@ -8,6 +8,7 @@ ENABLED, and the roles present.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from mfstack.aws import AwsContext, error_code, error_message
 from mfstack.stack.outputs import metaflow_settings
 
 SERVICE_TIMEOUT = 10.0
+ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/\S+$")
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,7 @@ class DoctorTarget:
 def target_from_outputs(outputs: Mapping[str, str], api_key: str | None) -> DoctorTarget:
     """The doctor target of a deployed stack, from its outputs and API key value."""
     settings = metaflow_settings(dict(outputs))
-    roles = [
-        outputs[k]
-        for k in ("ECSJobRoleForBatchJobs", "StepFunctionsRoleArn", "EventBridgeRoleArn", "MetaflowUserRoleArn")
-        if outputs.get(k)
-    ]
+    roles = sorted({v for v in outputs.values() if ROLE_ARN.match(v)})  # every role the stack publishes
     return DoctorTarget(
         datastore_root=settings.get("METAFLOW_DATASTORE_SYSROOT_S3"),
         service_url=settings.get("METAFLOW_SERVICE_URL"),
