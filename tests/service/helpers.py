@@ -38,9 +38,16 @@ class Service:
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
 
-def start(db: str, tmp: Path, api_keys: Sequence[str] = (API_KEY,), extra: Sequence[str] = ()) -> Service:
+def start(
+    db: str,
+    tmp: Path,
+    api_keys: Sequence[str] = (API_KEY,),
+    extra: Sequence[str] = (),
+    command: Sequence[str] = ("mfstack.service",),
+) -> Service:
+    """Start the service (by default `python -m mfstack.service`, the image's entry point)."""
     port = free_port()
-    cmd = [sys.executable, "-m", "mfstack", "service", "--db", db, "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, "-m", *command, "--db", db, "--host", "127.0.0.1", "--port", str(port)]
     for key in api_keys:
         cmd += ["--api-key", key]
     log = tmp / f"service-{port}.log"

@@ -42,7 +42,7 @@ def test_help_explains_every_option() -> None:
 
 def test_starts_on_sqlite_fast_and_stops_on_sigterm(tmp_path: Path) -> None:
     began = time.monotonic()
-    service = start(f"sqlite:///{tmp_path}/m.db", tmp_path)
+    service = start(f"sqlite:///{tmp_path}/m.db", tmp_path, command=("mfstack", "service"))
     ready_after = time.monotonic() - began
     with service.client() as c:
         ping = c.get("/ping")
