@@ -136,3 +136,13 @@ def test_config_file_settings_and_their_errors(cli: Cli, tmp_path: Path, monkeyp
     assert r.code == 2 and "EnableSagemaker='maybe' is not valid" in r.text
     r = cli("deploy", "--config", str(tmp_path / "missing.yaml"))
     assert r.code == 2 and "Cannot read the config file" in r.text
+
+
+def test_destroy_refuses_a_stack_mfstack_did_not_create(cli: Cli, moto_server: str) -> None:
+    import boto3
+
+    cfn = boto3.client("cloudformation", endpoint_url=moto_server)
+    cfn.create_stack(StackName="not-ours", TemplateBody=json.dumps({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}))
+    r = cli("destroy", "--yes", "--stack-name", "not-ours", "--endpoint-url", moto_server)
+    assert r.code == 1 and "was not created by mfstack" in r.text
+    assert cfn.describe_stacks(StackName="not-ours")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"

@@ -45,6 +45,11 @@ def destroy_command(
     """Delete the stack but keep the data (bucket retained, final database snapshot)."""
     target = cloud_target(stack_name, region, profile, endpoint_url)
     info = require_stack(target.aws, target.stack_name)
+    if not info.managed:
+        raise MfstackError(
+            f"The stack '{info.name}' was not created by mfstack (no Metaflow outputs, no mfstack tag); it was left as it is.",
+            hint="Delete it with the AWS console or `aws cloudformation delete-stack` if you really mean to.",
+        )
     kept = core.kept_resources(target.aws, info.name)
     bucket = _bucket(kept)
     if purge_data:
