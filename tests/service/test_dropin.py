@@ -116,3 +116,42 @@ def reference_db_layout(pg_dsn: str) -> str:
 
     asyncio.run(load())
     return dsn
+
+
+def _behind_reference_db(pg_dsn: str) -> str:
+    """A reference database whose last three migrations are not applied yet."""
+    dsn = fresh_pg_database(pg_dsn, "mfbehind")
+    sql = SCHEMA.read_text().replace(
+        "(20260706000001, true), (20260706000002, true), (20260706000003, true);", "(20260706000000, true);"
+    )
+
+    async def load() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(load())
+    return dsn
+
+
+def test_pending_migrations_wait_for_upgrade(pg_dsn: str, tmp_path: Path) -> None:
+    dsn = _behind_reference_db(pg_dsn)
+    with running(dsn, tmp_path) as svc, svc.client() as c:
+        status = c.get("/db_schema_status").json()
+        assert status["is_up_to_date"] is False and status["current_version"] == 20260706000000
+        assert status["pending_versions"] == [20260706000001, 20260706000002, 20260706000003]
+        refused = c.get("/flows")
+        assert refused.status_code == 503 and "PATCH /upgrade" in refused.json()["message"]
+        assert c.patch("/upgrade").json()["is_up_to_date"] is True
+        assert [f["flow_id"] for f in c.get("/flows").json()] == ["RefFlow"]
+    applied = query(dsn, "SELECT version_id FROM goose_db_version WHERE version_id > 20260706000000 ORDER BY id")
+    assert [r[0] for r in applied] == [20260706000001, 20260706000002, 20260706000003]
+
+
+def test_migrate_flag_applies_pending_migrations_at_startup(pg_dsn: str, tmp_path: Path) -> None:
+    dsn = _behind_reference_db(pg_dsn)
+    with running(dsn, tmp_path, extra=["--migrate"]) as svc, svc.client() as c:
+        assert c.get("/db_schema_status").json()["is_up_to_date"] is True
+        assert c.get("/flows/RefFlow/runs/1").status_code == 200
