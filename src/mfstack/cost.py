@@ -15,6 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from mfstack.errors import MfstackError
+
 PRICE_FILE = "prices-us-east-1.json"
 NO_VALUE = object()
 
@@ -64,7 +66,7 @@ def _price(kind: str, key: str) -> float:
     table = price_table()["prices"][kind]
     if key not in table:
         known = ", ".join(k for k in table if k != "source")
-        raise KeyError(f"no {kind} price for '{key}' in {PRICE_FILE} (known: {known})")
+        raise MfstackError(f"The price table {PRICE_FILE} has no {kind} price for '{key}' (it has: {known}).")
     return float(table[key])
 
 
@@ -209,6 +211,12 @@ def _batch(lid: str, props: dict[str, Any], r: Resolver, _all: Mapping[str, Any]
     types = r.value(res.get("InstanceTypes"))
     itype, per_vcpu = cheapest_instance(list(types) if isinstance(types, list) else [], _num(min_vcpus))
     vcpus = _num(min_vcpus)
+    if not itype:
+        return [
+            CostLine(
+                "Batch instances kept running", lid, 0.0, f"MinvCpus={vcpus:.0f} on instance types without a price here"
+            )
+        ]
     instances = math.ceil(vcpus / _price("ec2_vcpus", itype)) if itype else 0
     return [
         CostLine("Batch instances kept running", lid, per_vcpu * vcpus * HOURS, f"MinvCpus={vcpus:.0f} on {itype}"),

@@ -63,3 +63,21 @@ def test_resolver_evaluates_conditions_and_if() -> None:
     assert r.condition("IsX") and not r.condition("NotX")
     assert r.value({"Fn::If": ["IsX", {"Ref": "A"}, "y"]}) == "x"
     assert cost.Resolver(tpl, {"A": "z"}).value({"Fn::If": ["NotX", {"Ref": "AWS::NoValue"}, 1]}) is cost.NO_VALUE
+
+
+def test_every_selectable_size_has_a_price() -> None:
+    """A setting value the template accepts must never make `cost` or the deploy plan fail."""
+    from mfstack.settings import by_name
+
+    known = by_name()
+    for value in known["DatabaseInstanceClass"].allowed:
+        assert cost.estimate(resolve({"DatabaseInstanceClass": value})).idle_total > 0
+    for value in known["SagemakerInstance"].allowed:
+        est = cost.estimate(resolve({"EnableSagemaker": "true", "SagemakerInstance": value}))
+        assert any(line.component == "SageMaker notebook" and line.monthly > 0 for line in est.lines)
+    for itype in known["ComputeEnvInstanceTypes"].default.split(","):
+        assert cost.cheapest_instance([itype], 64)[0] == itype
+    odd = cost.estimate(resolve({"ComputeEnvInstanceTypes": "p9.huge", "MinVCPUBatch": "2", "DesiredVCPUBatch": "2"}))
+    assert [line.basis for line in odd.lines if line.component.startswith("Batch")] == [
+        "MinvCpus=2 on instance types without a price here"
+    ]
