@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -237,22 +236,3 @@ def test_log_is_structured(service: Service) -> None:
     lines = [line for line in service.log.read_text().splitlines() if "mfstack.service.access" in line]
     record = json.loads(lines[-1].split(" INFO ", 1)[1])
     assert {"method", "path", "status", "ms"} <= set(record)
-
-
-def test_sqlite_default_path_is_under_user_data_dir(tmp_path: Path) -> None:
-    from mfstack.service.config import load
-
-    cfg = load(env={"XDG_DATA_HOME": str(tmp_path)})
-    assert cfg.database.kind == "sqlite" and cfg.database.path is not None and cfg.database.path.name == "metadata.db"
-    env = {
-        "MF_METADATA_DB_HOST": "db.internal",
-        "MF_METADATA_DB_USER": "u",
-        "MF_METADATA_DB_PSWD": "p@ss",
-        "MF_METADATA_DB_NAME": "md",
-    }
-    env |= {"MF_METADATA_DB_SSL_MODE": "require", "MF_METADATA_HOST": "0.0.0.0", "MF_METADATA_PORT": "8081"}
-    cfg = load(env=env)
-    assert cfg.database.dsn == "postgresql://u:p%40ss@db.internal:5432/md?sslmode=require"
-    assert (cfg.host, cfg.port) == ("0.0.0.0", 8081)
-    assert "p%40ss" not in cfg.database.describe()
-    assert load(db="sqlite:///x/y.db", host="127.0.0.1", port=9, env=env).port == 9

@@ -121,14 +121,9 @@ def load(
     keys = tuple(k for k in api_keys if k) or tuple(
         k.strip() for k in env.get(ENV_API_KEYS, "").split(",") if k.strip()
     )
-    if port is None:
-        port = (
-            _number(env["MF_METADATA_PORT"], "MF_METADATA_PORT", 65535) if env.get("MF_METADATA_PORT") else DEFAULT_PORT
-        )
-    if max_body is None:
-        max_body = _number(env[ENV_MAX_BODY], ENV_MAX_BODY, 2**31) if env.get(ENV_MAX_BODY) else DEFAULT_MAX_BODY
-    if migration_port is None and env.get("MF_MIGRATION_PORT"):
-        migration_port = _number(env["MF_MIGRATION_PORT"], "MF_MIGRATION_PORT", 65535)
+    port = port if port is not None else _env_number(env, "MF_METADATA_PORT", 65535) or DEFAULT_PORT
+    max_body = max_body or _env_number(env, ENV_MAX_BODY, 2**31) or DEFAULT_MAX_BODY
+    migration_port = migration_port or _env_number(env, "MF_MIGRATION_PORT", 65535)
     if migration_port is not None and migration_port == port:
         raise ServiceError(f"The migration port must differ from the service port ({port}).")
     if sqlite_synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
@@ -145,6 +140,10 @@ def load(
         pool_size=pool_size,
         migration_port=migration_port,
     )
+
+
+def _env_number(env: Mapping[str, str], name: str, highest: int) -> int | None:
+    return _number(env[name], name, highest) if env.get(name) else None
 
 
 def _number(value: str, source: str, highest: int) -> int:
