@@ -82,3 +82,17 @@ def test_bad_settings_are_service_errors(kwargs: dict[str, object]) -> None:
     with pytest.raises(ServiceError) as err:
         load(**kwargs)  # type: ignore[arg-type]
     assert err.value.message and "\n" not in err.value.message
+
+
+def test_lost_database_is_classified_as_retryable() -> None:
+    import sqlite3
+
+    import asyncpg
+
+    from mfstack.service.app import database_unavailable
+
+    assert database_unavailable(ConnectionRefusedError())
+    assert database_unavailable(sqlite3.OperationalError("database is locked"))
+    assert database_unavailable(asyncpg.ConnectionDoesNotExistError("closed"))
+    assert not database_unavailable(sqlite3.OperationalError("no such table: flows_v3"))
+    assert not database_unavailable(ValueError("x"))

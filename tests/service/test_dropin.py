@@ -155,3 +155,21 @@ def test_migrate_flag_applies_pending_migrations_at_startup(pg_dsn: str, tmp_pat
     with running(dsn, tmp_path, extra=["--migrate"]) as svc, svc.client() as c:
         assert c.get("/db_schema_status").json()["is_up_to_date"] is True
         assert c.get("/flows/RefFlow/runs/1").status_code == 200
+
+
+def test_lost_database_connections_answer_503_then_recover(pg_dsn: str, tmp_path: Path) -> None:
+    """PostgreSQL drops the service's connections (failover, restart): requests in that moment get
+    503, which the Metaflow client retries, and the service reconnects on its own."""
+    dsn = fresh_pg_database(pg_dsn, "mfdrop")
+    name = dsn.rsplit("/", 1)[1]
+    with running(dsn, tmp_path) as svc, svc.client() as c:
+        assert c.post("/flows/Drop", json={}).status_code == 200
+        query(
+            pg_dsn,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            name,
+        )
+        codes = [c.get("/flows/Drop").status_code for _ in range(3)]
+        assert set(codes) <= {200, 503} and codes[-1] == 200
+        assert c.post("/flows/Drop2", json={}).status_code == 200
+        assert "Traceback" not in c.get("/flows/Drop").text

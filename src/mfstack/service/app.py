@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 
+import asyncpg
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -33,6 +35,32 @@ async def routing_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     message = "No such route." if exc.status_code == 404 else str(exc.detail)
     return JsonResponse({"message": message}, exc.status_code)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True for a lost or refused database connection (or a SQLite lock held too long): the
+    caller should retry, so it gets 503, which the Metaflow client retries with backoff."""
+    if isinstance(exc, ConnectionError | TimeoutError | OSError):
+        return True
+    if isinstance(exc, sqlite3.OperationalError):
+        return "locked" in str(exc) or "busy" in str(exc)
+    module = type(exc).__module__
+    if module.startswith("asyncpg"):
+        return isinstance(
+            exc,
+            asyncpg.PostgresConnectionError
+            | asyncpg.InterfaceError
+            | asyncpg.CannotConnectNowError
+            | asyncpg.TooManyConnectionsError,
+        )
+    return False
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    if database_unavailable(exc):
+        logger.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+        return JsonResponse({"message": "The database is unavailable; retry shortly."}, 503)
+    return await server_error(request, exc)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -86,7 +114,15 @@ def create_app(config: ServiceConfig, store: Store | None = None, opened: Schema
                 Gate, api_keys=config.api_keys, access_log=config.access_log, migration_port=config.migration_port
             )
         ],
-        exception_handlers={HttpError: http_error, HTTPException: routing_error, Exception: server_error},
+        exception_handlers={
+            HttpError: http_error,
+            HTTPException: routing_error,
+            OSError: database_error,
+            sqlite3.OperationalError: database_error,
+            asyncpg.PostgresConnectionError: database_error,
+            asyncpg.InterfaceError: database_error,
+            Exception: server_error,
+        },
         lifespan=lifespan,
     )
     app.state.config = config
