@@ -194,6 +194,7 @@ def _finish(target: CloudTarget, result: apply.DeployResult, no_configure: bool,
         write_profile(target, info.outputs, name, force, show_secrets=False)
     except MfstackError as exc:
         err_console.print(
-            f"[yellow]The stack is deployed, but the Metaflow profile was not written:[/] {exc}", highlight=False
+            f"[yellow]The stack is deployed, but the Metaflow profile was not written:[/] {escape(str(exc))}",
+            highlight=False,
         )
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -91,5 +92,5 @@ def outputs_table(outputs: dict[str, str]) -> Table:
     table.add_column("Value", overflow="fold")
     table.add_column("Metaflow setting")
     for name in sorted(outputs):
-        table.add_row(name, outputs[name], keys.get(name, ""))
+        table.add_row(name, escape(outputs[name]), keys.get(name, ""))
     return table

@@ -59,7 +59,7 @@ def status(
     info = require_stack(target.aws, target.stack_name)
     table = Table(show_header=False, box=None)
     table.add_row("Stack", info.name)
-    table.add_row("Status", info.status + (f" ({info.status_reason})" if info.status_reason else ""))
+    table.add_row("Status", escape(info.status + (f" ({info.status_reason})" if info.status_reason else "")))
     table.add_row("Drift", info.drift_status or "not checked")
     table.add_row("Last change", f"{info.last_updated:%Y-%m-%d %H:%M:%S %Z}" if info.last_updated else "?")
     table.add_row("Region", target.aws.where())
