@@ -144,3 +144,40 @@ def test_synthesized_template_is_planned_and_staged_when_large(cli: Cli, moto_se
     staged = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith("mfstack-templates-")]
     keys = [o["Key"] for name in staged for o in s3.list_objects_v2(Bucket=name).get("Contents", [])]
     assert any(k.startswith("real/") for k in keys) == large
+
+
+YAML_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  TableName: {Type: String, Default: yaml-t}
+Resources:
+  MetaflowS3Bucket:
+    Type: AWS::S3::Bucket
+    DeletionPolicy: Retain
+  StepFunctionsStateDDB:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: !Ref TableName
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions: [{AttributeName: pathspec, AttributeType: S}]
+      KeySchema: [{AttributeName: pathspec, KeyType: HASH}]
+Outputs:
+  MetaflowDataStoreS3Url:
+    Value: !Sub 's3://${MetaflowS3Bucket}/metaflow'
+  DDBTableName:
+    Value: !Ref StepFunctionsStateDDB
+"""
+
+
+def test_yaml_template_with_short_forms(cli: Cli, moto_server: str, tmp_path: Path) -> None:
+    path = tmp_path / "custom.yaml"
+    path.write_text(YAML_TEMPLATE)
+    target = ["--stack-name", "yaml", "--endpoint-url", moto_server]
+    r = cli("deploy", "--template", str(path), "--yes", "--no-configure", *target)
+    assert r.code == 0, r.text
+    outputs = json.loads(cli("outputs", "--json", *target).out)
+    assert outputs["DDBTableName"] == "yaml-t" and outputs["MetaflowDataStoreS3Url"].endswith("/metaflow")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("Resources: [unclosed\n")
+    bad = cli("deploy", "--template", str(broken), "--yes", *target)
+    assert bad.code == 1 and "neither valid JSON nor valid YAML" in bad.text
