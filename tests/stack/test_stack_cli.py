@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,21 @@ def test_lint_without_the_lint_extra_says_how_to_install_it() -> None:
     assert result.returncode == 1
     assert 'pip install "mfstack[lint]"' in result.stderr and "checkov" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_lint_matrix_lints_every_combination() -> None:
+    from mfstack.gates.matrix import MATRIX, label
+
+    result = subprocess.run(
+        [sys.executable, "-m", "mfstack", "lint", "--matrix"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=os.environ | {"COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line for line in result.stdout.splitlines() if "APIBasicAuth=" in line]
+    assert len(rows) == len(MATRIX)
+    for combo, row in zip(MATRIX, rows, strict=True):
+        assert label(combo) in row and "clean" in row

@@ -8,10 +8,11 @@ linted in the region of its partition (us-east-1 or us-gov-west-1).
 from __future__ import annotations
 
 import pytest
-from stack_testkit import MATRIX, ROWS, label, pairs_covered, synthesized
+from stack_testkit import synthesized
 
 from mfstack.gates import run_gates
 from mfstack.gates.allowlist import ALLOWED
+from mfstack.gates.matrix import MATRIX, ROWS, label, pairs_covered
 
 pytestmark = pytest.mark.slow
 

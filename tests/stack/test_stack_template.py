@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from stack_testkit import MATRIX, label, template_dict, walk
+from stack_testkit import template_dict, walk
 
 from mfstack import settings
+from mfstack.gates.matrix import MATRIX, label
 from mfstack.gates.resolve import active, context
 from mfstack.stack import build_template, render
 from mfstack.stack.migration import ZIPFILE_LIMIT, function_source

@@ -1,4 +1,8 @@
-"""`mfstack lint`: run cfn-lint, checkov and parliament on the synthesized template."""
+"""`mfstack lint`: run cfn-lint, checkov and parliament on the synthesized template.
+
+`--matrix` runs them on every combination of the parameter matrix (every condition switched
+both ways, see `gates/matrix.py`), as the test suite does.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from mfstack import settings
 from mfstack.cli.app import app, console, err_console
 from mfstack.cli.synth import SET_HELP, resolved_settings
 from mfstack.errors import MfstackError
 from mfstack.gates import Finding, GateReport, require_lint_extra, run_gates
+from mfstack.gates.matrix import MATRIX, label
 from mfstack.stack import build_template, render
 
 
@@ -32,12 +38,42 @@ def _render(report: GateReport, show_skipped: bool) -> None:
     console.print(f"{verdict} ({counts}; {len(report.skipped)} skipped with a documented reason)")
 
 
+def _gate(values: dict[str, str], what: str) -> GateReport:
+    with console.status(f"Linting {what} (cfn-lint, checkov, parliament)..."):
+        return run_gates(render(build_template(values), "yaml"), values)
+
+
+def _run_matrix(base: dict[str, str], show_skipped: bool) -> bool:
+    summary = Table(title="Parameter matrix")
+    for column in ("combination", "cfn-lint", "checkov", "parliament", "verdict"):
+        summary.add_column(column, overflow="fold")
+    clean = True
+    for combo in MATRIX:
+        values = settings.resolve(base | combo)
+        report = _gate(values, label(combo))
+        if not report.clean:
+            console.print(_table(f"Findings with {label(combo)}", report.findings))
+        if show_skipped and report.skipped:
+            console.print(_table(f"Skipped with {label(combo)}", report.skipped))
+        counts = [str(report.counts.get(g, 0)) for g in ("cfn-lint", "checkov", "parliament")]
+        summary.add_row(label(combo), *counts, "[green]clean[/]" if report.clean else "[red]findings[/]")
+        clean = clean and report.clean
+    console.print(summary)
+    return clean
+
+
 @app.command()
 def lint(
     assignments: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     show_skipped: bool = typer.Option(False, "--show-skipped", help="Also list skipped checks and their reasons."),
+    matrix: bool = typer.Option(
+        False,
+        "--matrix",
+        help="Lint every combination of the conditions (auth, role, notebook, EC2/Fargate, partition).",
+    ),
 ) -> int:
     """Run the quality gates (cfn-lint, checkov, parliament) on the template; exit 0 only when clean."""
+    overrides = settings.parse_assignments(assignments or [])
     values = resolved_settings(assignments)
     try:
         require_lint_extra()
@@ -45,7 +81,8 @@ def lint(
         err_console.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
         err_console.print(escape(exc.hint or ""), highlight=False, soft_wrap=True)
         return exc.exit_code
-    with console.status("Linting the template (cfn-lint, checkov, parliament)..."):
-        report = run_gates(render(build_template(values), "yaml"), values)
+    if matrix:
+        return 0 if _run_matrix(overrides, show_skipped) else 1
+    report = _gate(values, "the template")
     _render(report, show_skipped)
     return 0 if report.clean else 1
