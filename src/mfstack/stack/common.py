@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from awacs.aws import Action, Allow, Condition, PolicyDocument, Principal, Statement
+from awacs.aws import Action, Allow, PolicyDocument, Principal, Statement
 from troposphere import If, Sub
 
 POLICY_VERSION = "2012-10-17"
@@ -24,11 +24,12 @@ API_PORT = 8080
 MIGRATION_PORT = 8082
 
 
-def arn(service: str, resource: str, *, region: bool = True, account: bool = True) -> Sub:
-    """An ARN in this stack's partition (parameter IAMPartition); `resource` may use ${...}."""
-    reg = "${AWS::Region}" if region else ""
-    acct = "${AWS::AccountId}" if account else ""
-    return Sub(f"arn:${{IAMPartition}}:{service}:{reg}:{acct}:{resource}")
+def arn(service: str, resource: str) -> Sub:
+    """An ARN of this stack's region and account, in its partition (parameter IAMPartition).
+
+    `resource` may use `${...}` substitutions, e.g. `arn("ec2", "subnet/${Subnet1}")`.
+    """
+    return Sub(f"arn:${{IAMPartition}}:{service}:${{AWS::Region}}:${{AWS::AccountId}}:{resource}")
 
 
 def actions(*names: str) -> list[Action]:
@@ -40,12 +41,9 @@ def actions(*names: str) -> list[Action]:
     return out
 
 
-def allow(sid: str, names: Sequence[str], resources: Iterable[Any], condition: Condition | None = None) -> Statement:
+def allow(sid: str, names: Sequence[str], resources: Iterable[Any]) -> Statement:
     """One Allow statement."""
-    kwargs: dict[str, Any] = {"Sid": sid, "Effect": Allow, "Action": actions(*names), "Resource": list(resources)}
-    if condition is not None:
-        kwargs["Condition"] = condition
-    return Statement(**kwargs)
+    return Statement(Sid=sid, Effect=Allow, Action=actions(*names), Resource=list(resources))
 
 
 def policy(*statements: Statement | If) -> dict[str, Any]:
@@ -53,16 +51,10 @@ def policy(*statements: Statement | If) -> dict[str, Any]:
     return {"Version": POLICY_VERSION, "Statement": list(statements)}
 
 
-def trust(service: str, extra: Condition | None = None) -> PolicyDocument:
+def trust(service: str) -> PolicyDocument:
     """A role trust policy letting one AWS service assume the role."""
-    kwargs: dict[str, Any] = {
-        "Effect": Allow,
-        "Principal": Principal("Service", [service]),
-        "Action": actions("sts:AssumeRole"),
-    }
-    if extra is not None:
-        kwargs["Condition"] = extra
-    return PolicyDocument(Version=POLICY_VERSION, Statement=[Statement(**kwargs)])
+    statement = Statement(Effect=Allow, Principal=Principal("Service", [service]), Action=actions("sts:AssumeRole"))
+    return PolicyDocument(Version=POLICY_VERSION, Statement=[statement])
 
 
 def checkov_skip(*entries: tuple[str, str]) -> dict[str, Any]:

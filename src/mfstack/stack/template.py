@@ -20,10 +20,7 @@ COMPONENTS = (network, storage, orchestration, compute, metadata, migration, api
 
 def build_template(values: Mapping[str, str] | None = None) -> Template:
     """The complete stack; `values` (resolved settings) become the parameters' defaults."""
-    resolved = dict(values) if values is not None else settings.defaults()
-    missing = [s.name for s in settings.SETTINGS if s.name not in resolved]
-    if missing:
-        resolved = {**settings.defaults(), **resolved}
+    resolved = {**settings.defaults(), **(values or {})}
     template = Template(Description=DESCRIPTION)
     template.set_version("2010-09-09")
     params.add_parameters(template, resolved)
