@@ -8,13 +8,12 @@ import typer
 
 from mfstack import apikey as core
 from mfstack.cli.app import app, console
-from mfstack.cli.options import EndpointUrl, Profile, Region, StackName, cloud_target, rendered_errors
+from mfstack.cli.options import EndpointUrl, Profile, Region, StackName, cloud_target
 from mfstack.deploy.stackinfo import require_stack
 from mfstack.errors import MfstackError
 
 
 @app.command("api-key")
-@rendered_errors
 def api_key(
     show: Annotated[bool, typer.Option("--show", help="Print the key's value (a secret).")] = False,
     stack_name: StackName = None,

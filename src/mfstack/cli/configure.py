@@ -9,7 +9,7 @@ import typer
 
 from mfstack import apikey, profile
 from mfstack.cli.app import app, console
-from mfstack.cli.options import CloudTarget, EndpointUrl, Profile, Region, StackName, cloud_target, rendered_errors
+from mfstack.cli.options import CloudTarget, EndpointUrl, Profile, Region, StackName, cloud_target
 from mfstack.deploy.stackinfo import require_stack
 from mfstack.stack.outputs import AUTH_KEY_SETTING
 
@@ -50,7 +50,6 @@ def write_profile(
 
 
 @app.command()
-@rendered_errors
 def configure(
     metaflow_profile: MetaflowProfile = None,
     force: Annotated[

@@ -10,7 +10,6 @@ from rich.table import Table
 from mfstack import cost as core
 from mfstack import settings
 from mfstack.cli.app import app, console
-from mfstack.cli.options import rendered_errors
 
 
 def idle_table(title: str, est: core.CostEstimate) -> Table:
@@ -39,7 +38,6 @@ def usage_table(est: core.CostEstimate) -> Table:
 
 
 @app.command("cost")
-@rendered_errors
 def cost_command(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Setting as Name=Value (repeatable).")] = None,
 ) -> int:

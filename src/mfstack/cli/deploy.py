@@ -19,7 +19,6 @@ from mfstack.cli.options import (
     Region,
     StackName,
     cloud_target,
-    rendered_errors,
     require_answer,
 )
 from mfstack.cli.progress import EventView, outputs_table, plan_table
@@ -101,7 +100,6 @@ Tags = Annotated[list[str] | None, typer.Option("--tag", help="Stack tag as Key=
 
 
 @app.command()
-@rendered_errors
 def deploy(
     set_: Sets = None,
     config: Annotated[

@@ -8,7 +8,7 @@ import typer
 
 from mfstack.aws import AwsContext
 from mfstack.cli.app import app, console, err_console
-from mfstack.cli.options import EndpointUrl, Profile, Region, StackName, cloud_target, rendered_errors, require_answer
+from mfstack.cli.options import EndpointUrl, Profile, Region, StackName, cloud_target, require_answer
 from mfstack.cli.progress import EventView
 from mfstack.deploy import destroy as core
 from mfstack.deploy.stackinfo import require_stack
@@ -28,7 +28,6 @@ def _confirm_purge(bucket: str, confirm_bucket: str | None) -> None:
 
 
 @app.command("destroy")
-@rendered_errors
 def destroy_command(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking.")] = False,
     purge_data: Annotated[

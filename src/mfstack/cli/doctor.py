@@ -7,7 +7,7 @@ from rich.markup import escape
 from mfstack import apikey
 from mfstack import doctor as core
 from mfstack.cli.app import app, console
-from mfstack.cli.options import EndpointUrl, Profile, Region, StackName, cloud_target, rendered_errors
+from mfstack.cli.options import EndpointUrl, Profile, Region, StackName, cloud_target
 from mfstack.cli.status import DataDir, local_dispatch
 from mfstack.deploy.stackinfo import require_stack
 
@@ -25,7 +25,6 @@ def render_checks(results: list[core.CheckResult]) -> int:
 
 
 @app.command("doctor")
-@rendered_errors
 def doctor_command(
     data_dir: DataDir = None,
     stack_name: StackName = None,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from importlib import import_module
 
+from rich.markup import escape
+
 from mfstack.cli.app import app, err_console, state
 from mfstack.errors import MfstackError
 
@@ -32,10 +34,11 @@ def _register() -> None:
 
 
 def render_error(exc: MfstackError) -> None:
-    """Print an error as one paragraph (plus its hint) on stderr."""
-    err_console.print(f"[bold red]Error:[/] {exc.message}", highlight=False, soft_wrap=True)
+    """Print an error as one paragraph (plus its hint) on stderr, as text: AWS messages hold
+    brackets such as '[/Resources/X]' or '[ce-1]' that rich markup would eat or choke on."""
+    err_console.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
     if exc.hint:
-        err_console.print(exc.hint, highlight=False, soft_wrap=True)
+        err_console.print(escape(exc.hint), highlight=False, soft_wrap=True)
 
 
 def main() -> None:

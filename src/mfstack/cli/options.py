@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
-from rich.markup import escape
 
 from mfstack.aws import AwsContext
-from mfstack.cli.app import err_console, state
 from mfstack.errors import MfstackError
 
 P = ParamSpec("P")
@@ -80,22 +76,3 @@ def require_answer(what: str, flag: str) -> None:
         raise MfstackError(
             f"{what} needs a confirmation, and stdin is not a terminal.", hint=f"Pass {flag} to confirm."
         )
-
-
-def rendered_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Render a MfstackError of `command` as text, never as rich markup: AWS messages hold brackets
-    such as '[/Resources/X]' or '[ce-1]' that markup would eat or choke on. `--debug` re-raises."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except MfstackError as exc:
-            if state.debug:
-                raise
-            err_console.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
-            if exc.hint:
-                err_console.print(escape(exc.hint), highlight=False, soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
-
-    return wrapper

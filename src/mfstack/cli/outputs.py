@@ -11,7 +11,7 @@ import typer
 from mfstack import apikey
 from mfstack.cli.app import app, console
 from mfstack.cli.configure import stack_settings
-from mfstack.cli.options import EndpointUrl, Profile, Region, StackName, cloud_target, rendered_errors
+from mfstack.cli.options import EndpointUrl, Profile, Region, StackName, cloud_target
 from mfstack.cli.progress import outputs_table
 from mfstack.deploy.stackinfo import require_stack
 from mfstack.errors import MfstackError
@@ -21,7 +21,6 @@ SHELLS = ("bash", "fish", "powershell")
 
 
 @app.command()
-@rendered_errors
 def outputs(
     as_json: Annotated[bool, typer.Option("--json", help="Print the outputs as a JSON object.")] = False,
     stack_name: StackName = None,
@@ -50,7 +49,6 @@ def export_line(shell: str, key: str, value: str) -> str:
 
 
 @app.command()
-@rendered_errors
 def env(
     shell: Annotated[
         str, typer.Option("--shell", help="Syntax of the exports: bash (also zsh/sh), fish or powershell.")

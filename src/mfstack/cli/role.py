@@ -9,7 +9,7 @@ import typer
 from mfstack import profile as profiles
 from mfstack import roles
 from mfstack.cli.app import app, console
-from mfstack.cli.options import CloudTarget, EndpointUrl, Profile, Region, StackName, cloud_target, rendered_errors
+from mfstack.cli.options import CloudTarget, EndpointUrl, Profile, Region, StackName, cloud_target
 from mfstack.deploy.stackinfo import require_stack
 from mfstack.errors import MfstackError
 
@@ -48,7 +48,6 @@ def _aws_profile(name: str | None, role_arn: str, source: str, target: CloudTarg
 
 
 @role_app.command("grant")
-@rendered_errors
 def grant(
     principal: Principal,
     aws_profile: AwsProfileName = None,
@@ -71,7 +70,6 @@ def grant(
 
 
 @role_app.command("revoke")
-@rendered_errors
 def revoke(
     principal: Principal,
     stack_name: StackName = None,
@@ -89,7 +87,6 @@ def revoke(
 
 
 @role_app.command("list")
-@rendered_errors
 def list_(
     stack_name: StackName = None,
     region: Region = None,

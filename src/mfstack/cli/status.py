@@ -17,7 +17,6 @@ from mfstack.cli.options import (
     StackName,
     cloud_options_given,
     cloud_target,
-    rendered_errors,
 )
 from mfstack.cli.progress import event_line, outputs_table
 from mfstack.deploy.diagnose import root_cause
@@ -40,7 +39,6 @@ def local_dispatch(data_dir: Path | None, *cloud_values: str | None) -> Path | N
 
 
 @app.command()
-@rendered_errors
 def status(
     events: Annotated[int, typer.Option("--events", min=0, max=500, help="How many recent events to show.")] = 10,
     data_dir: DataDir = None,
