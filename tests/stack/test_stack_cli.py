@@ -108,7 +108,7 @@ def test_lint_matrix_lints_every_combination() -> None:
         env=os.environ | {"COLUMNS": "200"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    rows = [line for line in result.stdout.splitlines() if "APIBasicAuth=" in line]
+    rows = [line for line in result.stdout.splitlines() if "auth=" in line]
     assert len(rows) == len(MATRIX)
     for combo, row in zip(MATRIX, rows, strict=True):
         assert label(combo) in row and "clean" in row

@@ -8,19 +8,31 @@ linted in the region of its partition (us-east-1 or us-gov-west-1).
 from __future__ import annotations
 
 import pytest
-from stack_testkit import synthesized
+from stack_testkit import synthesized, template_dict
 
 from mfstack.gates import run_gates
 from mfstack.gates.allowlist import ALLOWED
-from mfstack.gates.matrix import MATRIX, ROWS, label, pairs_covered
+from mfstack.gates.matrix import AXES, MATRIX, ROWS, label, pairs_covered
 
 pytestmark = pytest.mark.slow
 
 
 def test_matrix_covers_every_value_and_every_pair_of_axes() -> None:
     assert pairs_covered(ROWS)
-    for axis in MATRIX[0]:
-        assert {combo[axis] for combo in MATRIX} == {MATRIX[0][axis], MATRIX[1][axis]}
+    for axis, values in AXES.items():
+        assert {combo[axis] for combo in MATRIX} == set(values)
+    conditions = set(template_dict()["Conditions"])
+    assert conditions == {
+        "EnableAuth",
+        "DisableAuth",
+        "EnableRole",
+        "EnableSagemaker",
+        "IsFargate",
+        "IsEc2",
+        "HasAdditionalWorkerPolicy",
+    }
+    # each condition is a function of one axis:
+    assert {"APIBasicAuth", "CustomRole", "EnableSagemaker", "BatchType", "AdditionalWorkerPolicyArn"} <= set(AXES)
 
 
 @pytest.mark.parametrize("overrides", MATRIX, ids=[label(c) for c in MATRIX])
@@ -85,7 +97,7 @@ def test_every_checkov_skip_is_needed_and_nothing_else_fails() -> None:
     skip is stale (a reviewer reads each reason), and none hides another failure."""
     import json
 
-    from stack_testkit import declared_skips, template_dict, without_skips
+    from stack_testkit import declared_skips, without_skips
 
     from mfstack.gates import checks
 

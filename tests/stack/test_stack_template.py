@@ -10,7 +10,7 @@ from stack_testkit import template_dict, walk
 
 from mfstack import settings
 from mfstack.gates.matrix import MATRIX, label
-from mfstack.gates.resolve import active, context
+from mfstack.gates.resolve import active, context, resolve
 from mfstack.stack import build_template, render
 from mfstack.stack.migration import ZIPFILE_LIMIT, function_source
 from mfstack.stack.outputs import OUTPUTS
@@ -250,6 +250,15 @@ def test_conditions_switch_whole_components(overrides: dict[str, str]) -> None:
     assert (ec2_only & names == ec2_only) == (overrides["BatchType"] == "ec2")
     assert ({"ApiKey", "ApiUsagePlan", "ApiUsagePlanKey"} <= names) == (overrides["APIBasicAuth"] == "true")
     assert ({"MetaflowUserRole", "MetaflowUserPolicy"} <= names) == (overrides["CustomRole"] == "true")
+
+
+@pytest.mark.parametrize("overrides", MATRIX, ids=[label(c) for c in MATRIX])
+def test_additional_worker_policy_is_attached_only_when_given(overrides: dict[str, str]) -> None:
+    template = template_dict(tuple(sorted(overrides.items())))
+    ctx = context(template, settings.resolve(overrides), "us-east-1")
+    role = resolve(template["Resources"]["BatchS3TaskRole"]["Properties"], ctx)
+    extra = overrides["AdditionalWorkerPolicyArn"]
+    assert role.get("ManagedPolicyArns") == ([extra] if extra else None)
 
 
 def test_stage_gets_a_fresh_deployment_when_auth_or_the_api_shape_changes() -> None:

@@ -1,8 +1,8 @@
 """The parameter matrix the gates run over: every condition of the template, switched both ways.
 
-Five two-valued axes switch every condition. `ROWS` is a pairwise covering array: every value of
+Six two-valued axes switch every condition. `ROWS` is a pairwise covering array: every value of
 every axis appears, and so does every combination of values of any two axes (`pairs_covered`).
-Six templates instead of 32 keep a gate run short while still exercising each interaction of
+Six templates instead of 64 keep a gate run short while still exercising each interaction of
 two conditions (e.g. notebook on with auth off, user role on with Fargate, GovCloud with each).
 """
 
@@ -16,15 +16,16 @@ AXES: dict[str, tuple[str, str]] = {
     "EnableSagemaker": ("false", "true"),
     "BatchType": ("ec2", "fargate"),
     "IAMPartition": ("aws", "aws-us-gov"),
+    "AdditionalWorkerPolicyArn": ("", "arn:aws:iam::123456789012:policy/metaflow-extra"),
 }
 
 ROWS: tuple[tuple[int, ...], ...] = (
-    (0, 0, 0, 0, 0),
-    (1, 1, 1, 1, 1),
-    (0, 0, 1, 1, 1),
-    (1, 1, 0, 0, 1),
-    (0, 1, 0, 1, 0),
-    (1, 0, 1, 0, 0),
+    (0, 0, 0, 0, 0, 0),
+    (1, 1, 1, 1, 1, 0),
+    (0, 0, 1, 1, 1, 0),
+    (1, 1, 0, 0, 1, 1),
+    (0, 1, 0, 1, 0, 1),
+    (1, 0, 1, 0, 0, 1),
 )
 
 
@@ -36,9 +37,23 @@ def combination(row: tuple[int, ...]) -> dict[str, str]:
 MATRIX: tuple[dict[str, str], ...] = tuple(combination(row) for row in ROWS)
 
 
+SHORT = {
+    "APIBasicAuth": "auth",
+    "CustomRole": "role",
+    "EnableSagemaker": "notebook",
+    "BatchType": "batch",
+    "IAMPartition": "partition",
+    "AdditionalWorkerPolicyArn": "extra-policy",
+}
+
+
 def label(overrides: dict[str, str]) -> str:
-    """A short name for a combination."""
-    return ",".join(f"{k}={v}" for k, v in overrides.items())
+    """A short name for a combination, e.g. `auth=true,role=false,...,extra-policy=no`."""
+    parts = []
+    for name, value in overrides.items():
+        shown = ("yes" if value else "no") if name == "AdditionalWorkerPolicyArn" else value
+        parts.append(f"{SHORT.get(name, name)}={shown}")
+    return ",".join(parts)
 
 
 def pairs_covered(rows: tuple[tuple[int, ...], ...]) -> bool:
