@@ -201,6 +201,20 @@ def test_ids_that_an_update_from_the_reference_template_would_collide_on_are_kep
     ):
         assert name in ALL_ON["Resources"], name
     assert props("ApiKey")["Name"] == {"Fn::Sub": "${AWS::StackName}-ApiKey"}
+    # a change here would replace the secret, and with it the database password
+    assert props("MyRDSSecret")["GenerateSecretString"] == {
+        "SecretStringTemplate": '{"username": "master"}',
+        "GenerateStringKey": "password",
+        "PasswordLength": 16,
+        "ExcludeCharacters": '"@/\\',
+    }
+    db = props("RDSMasterInstance")
+    assert (db["DBName"], db["DBInstanceClass"], db["EngineVersion"].split(".")[0]) == (
+        "metaflow",
+        {"Ref": "DatabaseInstanceClass"},
+        "16",
+    )
+    assert settings.defaults()["DatabaseInstanceClass"] == "db.t3.small"
     assert props("JobQueue")["JobQueueName"] == {"Fn::Sub": "job-queue-${AWS::StackName}"}
     assert not [r for r in ALL_ON["Resources"].values() if r["Type"] == "AWS::ApiGateway::Stage"]
 

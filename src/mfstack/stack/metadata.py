@@ -78,8 +78,10 @@ def _secret() -> secretsmanager.Secret:
         GenerateSecretString=secretsmanager.GenerateSecretString(
             SecretStringTemplate=f'{{"username": "{DB_USER}"}}',
             GenerateStringKey="password",
-            PasswordLength=40,
-            ExcludePunctuation=True,
+            # As in the reference template: changing GenerateSecretString replaces the secret (and
+            # the password) of stacks made from it.
+            PasswordLength=16,
+            ExcludeCharacters='"@/\\',
         ),
         Metadata=checkov_skip(
             ("CKV_AWS_149", "Encrypted with the AWS managed key of Secrets Manager; a customer key adds cost"),
