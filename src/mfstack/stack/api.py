@@ -46,11 +46,11 @@ def _api() -> list[object]:
     return [
         apigateway.RestApi(
             API,
-            Name=Sub("${AWS::StackName}-metadata-api"),
+            Name=Sub("${AWS::StackName}-api"),
             Description="Metaflow metadata service",
             EndpointConfiguration=apigateway.EndpointConfiguration(Types=["REGIONAL"]),
         ),
-        apigateway.VpcLink("VpcLink", Name=Sub("${AWS::StackName}-nlb"), TargetArns=[Ref("NLB")]),
+        apigateway.VpcLink("VpcLink", Name=Sub("${AWS::StackName}-vpclink"), TargetArns=[Ref("NLB")]),
         apigateway.Resource(
             "ApiResource", RestApiId=Ref(API), ParentId=GetAtt(API, "RootResourceId"), PathPart="{proxy+}"
         ),
