@@ -52,7 +52,7 @@ def test_synth_writes_json_to_a_file(tmp_path: Path) -> None:
 def test_synth_yaml_format_wins_over_the_file_suffix(tmp_path: Path) -> None:
     target = tmp_path / "stack.json"
     assert mfstack("synth", "-o", str(target), "--format", "yaml").returncode == 0
-    assert target.read_text().startswith("AWSTemplateFormatVersion: '2010-09-09'")
+    assert "\nAWSTemplateFormatVersion: '2010-09-09'\n" in target.read_text()
 
 
 @pytest.mark.parametrize(
