@@ -128,11 +128,6 @@ def _auth(auth_deployment: str) -> list[object]:
     return [key, plan, plan_key]
 
 
-def service_url() -> Sub:
-    """Public (TLS) URL of the metadata service."""
-    return Sub(f"https://${{{API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{STAGE}/")
-
-
 def add(template: Template) -> None:
     """Add the REST API, VPC link, methods, stage and (when auth is on) the key and usage plan."""
     api = _api()

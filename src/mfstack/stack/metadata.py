@@ -290,11 +290,6 @@ def _cluster() -> ecs.Cluster:
     )
 
 
-def internal_url() -> Sub:
-    """URL of the metadata API inside the VPC."""
-    return Sub("http://${NLB.DNSName}/")
-
-
 def migration_url() -> Sub:
     """URL of the migration port inside the VPC."""
     return Sub(f"http://${{NLB.DNSName}}:{MIGRATION_PORT}")
