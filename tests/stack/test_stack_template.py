@@ -289,3 +289,21 @@ def test_stage_gets_a_fresh_deployment_when_auth_or_the_api_shape_changes() -> N
     changed = api._api()
     changed[4].Integration.Uri = Ref("AWS::NoValue")  # the proxy method points elsewhere
     assert api._fingerprint(shape) == api._fingerprint(api._api()) != api._fingerprint(changed)
+
+
+def test_synthesis_is_pure_and_repeatable() -> None:
+    """Building the template loads no AWS SDK and gives the same text every time."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from mfstack.stack import build_template, render\n"
+        "text = render(build_template())\n"
+        "print(sorted(m for m in ('boto3', 'botocore') if m in sys.modules))\n"
+        "print(hash(text) == hash(render(build_template())))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["[]", "True"]
+    with pytest.raises(ValueError, match="unknown template format"):
+        render(build_template(), "toml")  # type: ignore[arg-type]
