@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from mfstack.cli.app import app, console, state
@@ -23,7 +22,15 @@ from mfstack.local.bootstrap import emulator_context
 from mfstack.local.env import stack_environment
 from mfstack.local.layout import PARTS, DataDir, default_data_dir
 from mfstack.local.resources import ROLE_PRINCIPALS, LocalResources
-from mfstack.local.stack import StackStatus, UpResult, inspect, start_stack, stop_stack
+from mfstack.local.stack import (
+    StackStatus,
+    UpResult,
+    batch_queue_state,
+    inspect,
+    start_stack,
+    stop_stack,
+    wait_for_batch_queue,
+)
 from mfstack.local.state import DEFAULT_PORT_BASE
 
 DATA_DIR_HELP = "Folder holding the local stack's data, logs and pid files (default: the user's data dir)."
@@ -98,6 +105,8 @@ def _render_parts(status: StackStatus) -> None:
         table.add_row(part.description, str(part.pid or "-"), part.url or "-", since, health)
     console.print(table)
     if status.running:
+        queue, detail = batch_queue_state(status.data_dir)
+        console.print(f"  Batch job queue   {queue}: {detail}")
         console.print(f"  {PART_ROLES}", style="dim")
 
 
@@ -167,7 +176,7 @@ def notebook(
     if importlib.util.find_spec("jupyterlab") is None:
         raise LocalStackError(
             "`mfstack notebook` needs JupyterLab, which is not installed.",
-            hint=escape("Install the notebook extra: pip install 'mfstack[notebook]'."),  # shown as rich markup
+            hint="Install the notebook extra: pip install 'mfstack[notebook]'.",
         )
     env = stack_environment(DataDir.at(data_dir))
     return _exec([sys.executable, "-m", "jupyterlab", "--ip", "127.0.0.1", *(args or [])], env)
@@ -224,6 +233,7 @@ def run_local_doctor(data_dir: Path) -> int:
             hint=f"Start it with `mfstack up{_dir_flag(target)}`.",
         )
     resources = LocalResources.for_data_dir(target.root)
+    wait_for_batch_queue(target)
     checks = core.DoctorTarget(
         datastore_root=resources.datastore_root,
         service_url=status.state.service_url,

@@ -60,32 +60,51 @@ def emulator_context(endpoint_url: str) -> AwsContext:
     return aws
 
 
-CLIENTS: tuple[str, ...] = ("s3", "dynamodb", "iam", "ec2", "batch")
+CLIENTS: tuple[str, ...] = ("s3", "dynamodb", "iam")
 
 Step = tuple[str, Callable[[], Any]]
 
 
-def prepare_clients(aws: AwsContext) -> None:
+def prepare_clients(aws: AwsContext, services: tuple[str, ...] = CLIENTS) -> None:
     """Create the clients the bootstrap uses (botocore loads their models: worth doing early)."""
-    for service in CLIENTS:
+    for service in services:
         aws.client(service)
 
 
 def bootstrap(aws: AwsContext, resources: LocalResources) -> BootstrapResult:
-    """Create bucket, DynamoDB table, IAM roles, Batch compute environment and job queue.
+    """Create the bucket, the DynamoDB table and the IAM roles, in three parallel chains.
 
-    Three independent chains run in parallel; the queue comes after the roles it names.
+    The Batch queue is made by `bootstrap_batch`, which the emulator runs itself after it starts:
+    emulating Batch means loading moto's whole EC2 model, which takes seconds.
     """
     prepare_clients(aws)
-    roles: list[Step] = [
-        (f"role {resources.role_name(logical_id)}", _role_step(aws, resources.role_name(logical_id), principal))
-        for logical_id, principal in ROLE_PRINCIPALS.items()
-    ]
     chains: list[list[Step]] = [
         [(f"bucket {resources.bucket}", lambda: aws.client("s3").create_bucket(Bucket=resources.bucket))],
         [(f"table {resources.table}", lambda: _create_table(aws, resources.table))],
-        [*roles, (f"job queue {resources.job_queue}", lambda: _create_queue(aws, resources))],
+        _role_steps(aws, resources, ROLE_PRINCIPALS),
     ]
+    return _run_chains(chains)
+
+
+def bootstrap_batch(aws: AwsContext, resources: LocalResources) -> BootstrapResult:
+    """Create the Batch compute environment and job queue (and the service role they name)."""
+    prepare_clients(aws, ("iam", "ec2", "batch"))
+    service_role = {BATCH_SERVICE_ROLE_ID: ROLE_PRINCIPALS[BATCH_SERVICE_ROLE_ID]}
+    chain = [
+        *_role_steps(aws, resources, service_role),
+        (f"job queue {resources.job_queue}", lambda: _create_queue(aws, resources)),
+    ]
+    return _run_chains([chain])
+
+
+def _role_steps(aws: AwsContext, resources: LocalResources, roles: dict[str, str]) -> list[Step]:
+    return [
+        (f"role {resources.role_name(logical_id)}", _role_step(aws, resources.role_name(logical_id), principal))
+        for logical_id, principal in roles.items()
+    ]
+
+
+def _run_chains(chains: list[list[Step]]) -> BootstrapResult:
     result = BootstrapResult()
     with ThreadPoolExecutor(max_workers=len(chains)) as pool:
         for outcome in pool.map(_run_chain, chains):

@@ -2,13 +2,16 @@
 
 Run as `python -m mfstack.local.emulator --port P --s3-dir DIR`. It restores the mirrored S3
 objects, then serves every AWS API moto emulates (S3, DynamoDB, IAM, STS, Step Functions,
-Batch, EventBridge...) until SIGTERM or SIGINT. Every S3 change is written to disk before the
+Batch, EventBridge...) until SIGTERM or SIGINT. With `--data-dir`, it also makes the stack's
+Batch compute environment and queue in the background and writes `run/batch.json` when done. Every S3 change is written to disk before the
 request that made it is answered (see `s3store`).
 """
 
 from __future__ import annotations
 
 import argparse
+import faulthandler
+import json
 import logging
 import signal
 import sys
@@ -24,7 +27,7 @@ from werkzeug.serving import make_server
 from mfstack.local import s3store
 
 # Service apps loaded in the background as soon as the port opens, so the bootstrap finds them ready.
-WARM_BACKENDS: tuple[str, ...] = ("s3", "sts", "iam", "dynamodb", "ec2", "stepfunctions", "events", "batch")
+WARM_BACKENDS: tuple[str, ...] = ()
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -54,8 +57,27 @@ def _warm(app: DomainDispatcherApplication) -> None:
             app.app_instances.setdefault(service, created)
 
 
-def serve(host: str, port: int, s3_dir: Path) -> None:
-    """Restore S3 from `s3_dir`, then serve until SIGTERM/SIGINT."""
+def _bootstrap_batch(url: str, data_dir: Path) -> None:
+    """Make the stack's Batch queue in this emulator; record the outcome for `mfstack run`/`status`."""
+    from mfstack.errors import MfstackError
+    from mfstack.local.bootstrap import bootstrap_batch, emulator_context
+    from mfstack.local.layout import DataDir, write_private
+    from mfstack.local.resources import LocalResources
+
+    target = DataDir(data_dir)
+    try:
+        result = bootstrap_batch(emulator_context(url), LocalResources.for_data_dir(data_dir))
+        outcome = {"ok": True, "created": result.created, "existing": result.existing}
+    except MfstackError as exc:
+        outcome = {"ok": False, "error": exc.message}
+    except Exception as exc:  # recorded for `status`, never a silent thread death
+        outcome = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    write_private(target.batch_marker, json.dumps(outcome) + "\n")
+    print(f"Batch queue: {outcome}", flush=True)
+
+
+def serve(host: str, port: int, s3_dir: Path, data_dir: Path | None = None) -> None:
+    """Restore S3 from `s3_dir`, then serve until SIGTERM/SIGINT (making the Batch queue meanwhile)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request: logs stay small
     s3store.install()
     mirror = s3store.S3Mirror(s3_dir)
@@ -70,17 +92,21 @@ def serve(host: str, port: int, s3_dir: Path) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     print(f"AWS emulator serving on http://{host}:{port}; {restored} S3 objects restored from {s3_dir}", flush=True)
+    if data_dir is not None:
+        threading.Thread(target=_bootstrap_batch, args=(f"http://{host}:{port}", data_dir), daemon=True).start()
     server.serve_forever()
     print("AWS emulator stopped", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 PID` writes every thread's stack to the log
     parser = argparse.ArgumentParser(prog="mfstack.local.emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--s3-dir", type=Path, required=True)
+    parser.add_argument("--data-dir", type=Path, help="The local stack's data dir: make its Batch queue.")
     args = parser.parse_args(argv)
-    serve(args.host, args.port, args.s3_dir)
+    serve(args.host, args.port, args.s3_dir, args.data_dir)
     return 0
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from mfstack.errors import LocalStackError
 from mfstack.local.layout import DataDir
 from mfstack.local.resources import DUMMY_CREDENTIALS, REGION
-from mfstack.local.stack import inspect
+from mfstack.local.stack import inspect, wait_for_batch_queue
 
 # Metaflow refuses to run without a user name other than root; the local stack then names one.
 FALLBACK_USER = "local-user"
@@ -44,6 +44,7 @@ def stack_environment(data_dir: DataDir, base: Mapping[str, str] | None = None) 
             hint=f"Start it with `mfstack up --data-dir {data_dir.root}` (or without --data-dir for the default).",
         )
     state = status.state
+    wait_for_batch_queue(data_dir)  # so `step-functions create` finds the queue right after `up`
     env = {k: v for k, v in (base if base is not None else os.environ).items() if k not in AWS_IDENTITY_VARS}
     env.update(DUMMY_CREDENTIALS)
     env.update(

@@ -55,6 +55,11 @@ class DataDir:
     def s3_dir(self) -> Path:
         return self.root / "s3"
 
+    @property
+    def batch_marker(self) -> Path:
+        """Written by the emulator once the Batch queue exists (or could not be made)."""
+        return self.root / "run" / "batch.json"
+
     def pid_file(self, part: str) -> Path:
         return self.root / "run" / f"{part}.pid"
 

@@ -30,6 +30,8 @@ INSTANCE_ROLE_ID = "ECSInstanceRole"
 COMPUTE_ENV_ID = "ComputeEnvironment"
 JOB_QUEUE_ID = "JobQueue"
 
+LOCAL_BUCKET_PREFIX = f"s3://{STACK_NAME}-{BUCKET_ID.lower()}-"  # how a local stack's datastore root starts
+
 ROLE_PRINCIPALS: dict[str, str] = {
     BATCH_TASK_ROLE_ID: "ecs-tasks.amazonaws.com",
     SFN_ROLE_ID: "states.amazonaws.com",

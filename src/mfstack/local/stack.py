@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -14,11 +15,12 @@ from mfstack.errors import LocalStackError
 from mfstack.local import supervisor
 from mfstack.local.bootstrap import BootstrapResult, bootstrap, emulator_context, prepare_clients
 from mfstack.local.layout import PARTS, DataDir
-from mfstack.local.resources import LocalResources, profile_settings
+from mfstack.local.resources import LOCAL_BUCKET_PREFIX, LocalResources, profile_settings
 from mfstack.local.state import PORT_FLAG, StackState, part_specs
 from mfstack.profile import metaflow_home, profile_path, read_metaflow_profile, write_metaflow_profile
 
 READY_TIMEOUT = 60.0
+BATCH_WAIT = 60.0
 POLL_SECONDS = 0.03
 
 
@@ -137,6 +139,7 @@ def _start(data_dir: DataDir, port_base: int, profile: str, recovered: list[str]
     _check_ports(specs)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     timings: dict[str, float] = {}
+    data_dir.batch_marker.unlink(missing_ok=True)
     pids = {spec.name: supervisor.spawn(spec, data_dir, env) for spec in specs}
     try:
         aws = emulator_context(specs[0].url)
@@ -165,9 +168,10 @@ def _check_profile(profile: str, resources: LocalResources) -> dict[str, str] | 
     """The existing profile if it is ours to rewrite; a profile someone else wrote is an error."""
     existing = read_metaflow_profile(profile)
     if existing is not None and existing.get("METAFLOW_DATASTORE_SYSROOT_S3") != resources.datastore_root:
+        other = "the local stack of another data dir" if LOCAL_BUCKET_PREFIX in str(existing) else "you or another tool"
         raise LocalStackError(
-            f"The Metaflow profile '{profile}' ({profile_path(profile)}) was not written by mfstack for this data dir, "
-            "so it was left as it is and nothing was started.",
+            f"The Metaflow profile '{profile}' ({profile_path(profile)}) was written by {other}, not for the local "
+            "stack of this data dir, so it was left as it is and nothing was started.",
             hint="Pass --metaflow-profile NAME to write the local stack's settings under another name.",
         )
     return existing
@@ -224,3 +228,24 @@ def stop_stack(data_dir: DataDir) -> list[str]:
         stopped = [name for name in PARTS if supervisor.stop(supervisor.find(name, data_dir), data_dir)]
         data_dir.state_file.unlink(missing_ok=True)
         return stopped
+
+
+def batch_queue_state(data_dir: DataDir) -> tuple[str, str]:
+    """('ready' | 'creating' | 'failed', detail) of the Batch queue the emulator makes after it starts."""
+    try:
+        outcome = json.loads(data_dir.batch_marker.read_text())
+    except (OSError, ValueError):
+        return "creating", "the emulator is still making it"
+    if outcome.get("ok"):
+        return "ready", LocalResources.for_data_dir(data_dir.root).job_queue
+    return "failed", str(outcome.get("error", "unknown error"))
+
+
+def wait_for_batch_queue(data_dir: DataDir, timeout: float = BATCH_WAIT) -> tuple[str, str]:
+    """Wait (bounded) until the emulator has made the Batch queue or given up; returns its state."""
+    deadline = time.monotonic() + timeout
+    state = batch_queue_state(data_dir)
+    while state[0] == "creating" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        state = batch_queue_state(data_dir)
+    return state

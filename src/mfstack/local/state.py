@@ -70,6 +70,8 @@ def part_specs(data_dir: DataDir, port_base: int, api_key: str) -> list[PartSpec
             str(port_base),
             "--s3-dir",
             str(data_dir.s3_dir),
+            "--data-dir",
+            str(data_dir.root),
         ],
         port=port_base,
         health_url=f"{emulator_url}/moto-api/",
