@@ -121,6 +121,7 @@ def create_app(config: ServiceConfig, store: Store | None = None, opened: Schema
             sqlite3.OperationalError: database_error,
             asyncpg.PostgresConnectionError: database_error,
             asyncpg.InterfaceError: database_error,
+            asyncpg.InternalClientError: database_error,
             Exception: server_error,
         },
         lifespan=lifespan,

@@ -13,9 +13,8 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-import asyncpg
-
 from mfstack.service import jsonio
+from mfstack.service.store.pg_pool import LeanPool
 
 K = TypeVar("K", bound=Hashable)
 MAX_BATCH = 512
@@ -144,7 +143,7 @@ JOIN tasks_v3 t ON t.task_id = u.id AND t.flow_id = u.f AND t.run_number = u.r A
 RETURNING flow_id, run_number, step_name, task_id"""
 
 
-async def heartbeats(pool: asyncpg.Pool, now_s: int, keys: list[TaskKey]) -> dict[TaskKey, Any]:
+async def heartbeats(pool: LeanPool, now_s: int, keys: list[TaskKey]) -> dict[TaskKey, Any]:
     """Beat every task in `keys`; result per key: True when it exists."""
     ordered = sorted(keys, key=lambda k: k.task)  # a stable lock order across concurrent batches
     cols = ([k.flow for k in ordered], [k.run for k in ordered], [k.step for k in ordered], [k.task for k in ordered])
@@ -153,7 +152,7 @@ async def heartbeats(pool: asyncpg.Pool, now_s: int, keys: list[TaskKey]) -> dic
     return {k: k in found for k in keys}
 
 
-async def new_tasks(pool: asyncpg.Pool, now_ms: int, items: list[NewTask]) -> dict[NewTask, Any]:
+async def new_tasks(pool: LeanPool, now_ms: int, items: list[NewTask]) -> dict[NewTask, Any]:
     """Register tasks; result per item: (task_id, run_id, ts_epoch) or None when its step does not exist."""
     cols = [[getattr(i, f) for i in items] for f in ("seq", "flow", "run", "step", "user", "tags", "system_tags")]
     rows = await pool.fetch(NEW_TASKS_SQL, *cols, now_ms, now_ms // 1000)
@@ -161,7 +160,7 @@ async def new_tasks(pool: asyncpg.Pool, now_ms: int, items: list[NewTask]) -> di
     return {i: by_seq.get(i.seq) for i in items}
 
 
-async def metadata(pool: asyncpg.Pool, now_ms: int, items: list[MetadataBatchItem]) -> dict[MetadataBatchItem, Any]:
+async def metadata(pool: LeanPool, now_ms: int, items: list[MetadataBatchItem]) -> dict[MetadataBatchItem, Any]:
     """Insert the rows of several requests; result per item: its row count, or None (no such task)."""
     flat = [(i.key, row) for i in items for row in i.rows]
     cols: list[list[Any]] = [

@@ -19,6 +19,7 @@ from mfstack.service.httperrors import BadRequest, Conflict, NotFound, Unprocess
 from mfstack.service.store import pg_batch, pg_schema
 from mfstack.service.store import rows as R
 from mfstack.service.store.base import ArtifactScope, Row, SchemaStatus, latest_attempts, tag_list
+from mfstack.service.store.pg_pool import LeanPool
 from mfstack.service.validate import ArtifactIn, MetadataIn, Owner, Ref
 
 RUN_JOIN = "JOIN runs_v3 r ON r.flow_id={a}.flow_id AND r.run_number={a}.run_number"
@@ -41,11 +42,6 @@ def _tc(ref: Ref, alias: str = "") -> str:
     return f"{alias}task_id" if isinstance(ref, int) else f"{alias}task_name"
 
 
-async def _keep_session(conn: asyncpg.Connection) -> None:
-    """Skip asyncpg's reset round trip on release: this store keeps no session state
-    (no LISTEN, no session locks, no SET), so a returned connection is already clean."""
-
-
 async def _batched(batcher: pg_batch.Batcher[Any], item: Any) -> Any:
     try:
         return await batcher.submit(item)
@@ -65,22 +61,21 @@ class PostgresStore:
     def __init__(self, dsn: str, pool_size: int = 10) -> None:
         self.dsn = dsn
         self.pool_size = pool_size
-        self._pool: asyncpg.Pool | None = None
+        self._pool: LeanPool | None = None
         self._seq = itertools.count()
         self._new_tasks = pg_batch.Batcher(lambda items: pg_batch.new_tasks(self.pool, _ms(), items), parallel=2)
         self._beats = pg_batch.Batcher(lambda keys: pg_batch.heartbeats(self.pool, int(time.time()), keys), parallel=1)
         self._metadata = pg_batch.Batcher(lambda items: pg_batch.metadata(self.pool, _ms(), items), parallel=2)
 
     @property
-    def pool(self) -> asyncpg.Pool:
+    def pool(self) -> LeanPool:
         assert self._pool is not None, "store not opened"
         return self._pool
 
     async def open(self, migrate_now: bool) -> SchemaStatus:
-        self._pool = await asyncpg.create_pool(
-            self.dsn, min_size=1, max_size=self.pool_size, command_timeout=60, reset=_keep_session
-        )
-        async with self.pool.acquire() as conn:
+        self._pool = LeanPool(self.dsn, self.pool_size)
+        await self._pool.start()
+        async with self.pool.connection() as conn:
             if migrate_now or await pg_schema.is_empty(conn):
                 await pg_schema.upgrade(conn)
             return await pg_schema.status(conn)
@@ -91,11 +86,11 @@ class PostgresStore:
             self._pool = None
 
     async def schema_status(self) -> SchemaStatus:
-        async with self.pool.acquire() as conn:
+        async with self.pool.connection() as conn:
             return await pg_schema.status(conn)
 
     async def upgrade(self) -> SchemaStatus:
-        async with self.pool.acquire() as conn:
+        async with self.pool.connection() as conn:
             await pg_schema.upgrade(conn)
             return await pg_schema.status(conn)
 
@@ -155,7 +150,7 @@ class PostgresStore:
         return R.run_row((flow, rec[0], run_id, who.user, now, who.tags, who.system_tags, now // 1000))
 
     async def mutate_run_tags(self, flow: str, run: Ref, add: list[str], remove: list[str]) -> list[str]:
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.pool.connection() as conn, conn.transaction():
             sql = f"SELECT r.run_number, r.tags, r.system_tags FROM runs_v3 r WHERE r.flow_id=$1 AND r.{_rc(run)}=$2 FOR UPDATE"
             rec = await conn.fetchrow(sql, flow, run)
             if rec is None:
