@@ -54,11 +54,11 @@ class LocalStack:
     port_base: int
     env: dict[str, str]
 
-    def cli(self, *args: str, timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess[str]:
-        """`mfstack ARGS` (the data dir is appended where the command takes it)."""
+    def cli(self, *args: str, timeout: float = CLI_TIMEOUT, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        """`mfstack ARGS`, reading `stdin`."""
         argv = [sys.executable, "-m", "mfstack", *args]
         return subprocess.run(
-            argv, env=self.env, capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False
+            argv, env=self.env, input=stdin, capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False
         )
 
     def up(self, *extra: str) -> subprocess.CompletedProcess[str]:

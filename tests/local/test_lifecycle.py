@@ -124,8 +124,14 @@ def test_up_run_read_restart_down(stack: LocalStack) -> None:
     assert stack.python(READ) == before
 
 
-def test_step_functions_create(stack: LocalStack) -> None:
-    assert stack.up().returncode == 0
+def test_step_functions_create_and_shell_with_a_broken_aws_setup(stack: LocalStack) -> None:
+    """The user's AWS_PROFILE names a profile that does not exist: the local stack never reads it."""
+    stack.env["AWS_PROFILE"] = "no-such-profile"
+    stack.env["SHELL"] = "/bin/sh"
+    up = stack.up()
+    assert up.returncode == 0, up.stdout + up.stderr
+    shell = stack.cli("shell", "--data-dir", str(stack.data_dir), stdin='echo "$METAFLOW_PROFILE $AWS_ENDPOINT_URL"\n')
+    assert shell.returncode == 0 and f"local http://127.0.0.1:{stack.port_base}" in shell.stdout
     created = stack.run(sys.executable, str(EXAMPLES / "fanout.py"), "step-functions", "create")
     assert created.returncode == 0, created.stdout + created.stderr
     assert "pushed to AWS Step Functions successfully" in created.stdout + created.stderr

@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import botocore.exceptions
+import botocore.session
 
 from mfstack.aws import AwsContext
 from mfstack.errors import LocalStackError
@@ -52,10 +53,13 @@ class BootstrapResult:
 def emulator_context(endpoint_url: str) -> AwsContext:
     """An AwsContext aimed at the emulator with dummy credentials, whatever the user's AWS setup."""
     aws = AwsContext(region=REGION, endpoint_url=endpoint_url)
+    # Never the user's AWS_PROFILE: the profile setting is not read from the environment at all.
+    core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
     aws._session = boto3.session.Session(
         aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         region_name=REGION,
+        botocore_session=core,
     )
     return aws
 

@@ -13,26 +13,11 @@ from collections.abc import Mapping
 
 from mfstack.errors import LocalStackError
 from mfstack.local.layout import DataDir
-from mfstack.local.resources import DUMMY_CREDENTIALS, REGION
+from mfstack.local.resources import emulated_aws_env
 from mfstack.local.stack import inspect, wait_for_batch_queue
 
 # Metaflow refuses to run without a user name other than root; the local stack then names one.
 FALLBACK_USER = "local-user"
-
-# Variables that would make boto3 use the user's real AWS identity or configuration.
-AWS_IDENTITY_VARS: tuple[str, ...] = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ROLE_ARN",
-    "AWS_ROLE_SESSION_NAME",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_CA_BUNDLE",
-)
 
 
 def stack_environment(data_dir: DataDir, base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -45,16 +30,10 @@ def stack_environment(data_dir: DataDir, base: Mapping[str, str] | None = None) 
         )
     state = status.state
     wait_for_batch_queue(data_dir)  # so `step-functions create` finds the queue right after `up`
-    env = {k: v for k, v in (base if base is not None else os.environ).items() if k not in AWS_IDENTITY_VARS}
-    env.update(DUMMY_CREDENTIALS)
+    env = emulated_aws_env(base if base is not None else os.environ)
     env.update(
         {
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_REGION": REGION,
             "AWS_ENDPOINT_URL": state.emulator_url,
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "AWS_EC2_METADATA_DISABLED": "true",
             "METAFLOW_PROFILE": state.profile,
             "METAFLOW_HOME": state.metaflow_home,
             "MFSTACK_LOCAL_DATA_DIR": str(data_dir.root),

@@ -9,6 +9,8 @@ written for the local stack looks like one written for a deployed stack.
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,21 @@ STACK_NAME = "metaflow"
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # the account the emulator answers for
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "mfstack-local", "AWS_SECRET_ACCESS_KEY": "mfstack-local"}
+
+# Variables that would make boto3 use the user's real AWS identity or configuration.
+AWS_IDENTITY_VARS: tuple[str, ...] = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CA_BUNDLE",
+)
 
 # Logical ids of the cloud template (the data-holding ones are fixed by the design).
 BUCKET_ID = "MetaflowS3Bucket"
@@ -91,6 +108,22 @@ class LocalResources:
     @property
     def datatools_root(self) -> str:
         return f"s3://{self.bucket}/data"
+
+
+def emulated_aws_env(base: Mapping[str, str]) -> dict[str, str]:
+    """`base` with the user's AWS identity and config replaced by dummy credentials and us-east-1."""
+    env = {k: v for k, v in base.items() if k not in AWS_IDENTITY_VARS}
+    env.update(DUMMY_CREDENTIALS)
+    env.update(
+        {
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
+    return env
 
 
 def profile_settings(resources: LocalResources, emulator_url: str, service_url: str, api_key: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from mfstack.errors import LocalStackError
 from mfstack.local import supervisor
 from mfstack.local.bootstrap import BootstrapResult, bootstrap, emulator_context, prepare_clients
 from mfstack.local.layout import PARTS, DataDir
-from mfstack.local.resources import LOCAL_BUCKET_PREFIX, LocalResources, profile_settings
+from mfstack.local.resources import LOCAL_BUCKET_PREFIX, LocalResources, emulated_aws_env, profile_settings
 from mfstack.local.state import PORT_FLAG, StackState, part_specs
 from mfstack.profile import metaflow_home, profile_path, read_metaflow_profile, write_metaflow_profile
 
@@ -137,7 +137,7 @@ def _start(data_dir: DataDir, port_base: int, profile: str, recovered: list[str]
     settings = profile_settings(resources, specs[0].url, specs[1].url, api_key)
     existing = _check_profile(profile, resources)
     _check_ports(specs)
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = dict(emulated_aws_env(os.environ), PYTHONUNBUFFERED="1")
     timings: dict[str, float] = {}
     data_dir.batch_marker.unlink(missing_ok=True)
     pids = {spec.name: supervisor.spawn(spec, data_dir, env) for spec in specs}
