@@ -29,7 +29,10 @@ main()
 
 
 def mfstack(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mfstack", *args], capture_output=True, text=True, timeout=timeout)
+    env = os.environ | {"COLUMNS": "250"}  # wide enough that rich does not wrap table cells
+    return subprocess.run(
+        [sys.executable, "-m", "mfstack", *args], capture_output=True, text=True, timeout=timeout, env=env
+    )
 
 
 def test_synth_to_stdout_is_a_cloudformation_template() -> None:
@@ -112,3 +115,40 @@ def test_lint_matrix_lints_every_combination() -> None:
     assert len(rows) == len(MATRIX)
     for combo, row in zip(MATRIX, rows, strict=True):
         assert label(combo) in row and "clean" in row
+
+
+@pytest.mark.slow
+def test_lint_a_template_file_reports_findings_and_exits_one(tmp_path: Path) -> None:
+    from test_stack_gates import BAD_TEMPLATE
+
+    bad = tmp_path / "old.yaml"
+    bad.write_text(BAD_TEMPLATE)
+    result = mfstack("lint", "--template", str(bad))
+    assert result.returncode == 1
+    out = " ".join(result.stdout.split())
+    assert "E3002" in out and "CKV_AWS_21" in out and "RESOURCE_MISMATCH" in out
+    assert "finding(s) (cfn-lint: 2, checkov: 6, parliament: 1" in out
+
+
+@pytest.mark.slow
+def test_lint_the_committed_template_file_is_clean() -> None:
+    committed = Path(__file__).resolve().parents[2] / "templates" / "metaflow.yaml"
+    result = mfstack("lint", "--template", str(committed))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--template", "{junk}"], "This is not a CloudFormation template"),
+        (["--template", "{missing}"], "Cannot read the template"),
+        (["--template", "{junk}", "--matrix"], "cannot be combined with --matrix or --set"),
+    ],
+)
+def test_lint_refuses_what_it_cannot_lint(tmp_path: Path, args: list[str], fragment: str) -> None:
+    junk = tmp_path / "junk.yaml"
+    junk.write_text("hello: [\n")
+    paths = {"junk": str(junk), "missing": str(tmp_path / "missing.yaml")}
+    result = mfstack("lint", *(a.format(**paths) for a in args))
+    assert result.returncode == 1
+    assert fragment in " ".join(result.stderr.split()) and "Traceback" not in result.stderr

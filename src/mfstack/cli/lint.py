@@ -6,6 +6,8 @@ both ways, see `gates/matrix.py`), as the test suite does.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -14,7 +16,7 @@ from mfstack import settings
 from mfstack.cli.app import app, console, err_console
 from mfstack.cli.synth import SET_HELP, resolved_settings
 from mfstack.errors import MfstackError
-from mfstack.gates import Finding, GateReport, require_lint_extra, run_gates
+from mfstack.gates import Finding, GateReport, require_lint_extra, run_gates, template_defaults
 from mfstack.gates.matrix import MATRIX, label
 from mfstack.stack import build_template, render
 
@@ -41,6 +43,16 @@ def _render(report: GateReport, show_skipped: bool) -> None:
 def _gate(values: dict[str, str], what: str) -> GateReport:
     with console.status(f"Linting {what} (cfn-lint, checkov, parliament)..."):
         return run_gates(render(build_template(values), "yaml"), values)
+
+
+def _gate_file(path: Path) -> GateReport:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MfstackError(f"Cannot read the template {path}: {exc}.") from exc
+    values = template_defaults(text)
+    with console.status(f"Linting {path} (cfn-lint, checkov, parliament)..."):
+        return run_gates(text, values)
 
 
 def _run_matrix(base: dict[str, str], show_skipped: bool) -> bool:
@@ -71,10 +83,15 @@ def lint(
         "--matrix",
         help="Lint every combination of the conditions (auth, role, notebook, EC2/Fargate, partition).",
     ),
+    template_file: Path | None = typer.Option(
+        None, "--template", help="Lint this template file instead of the synthesized one.", dir_okay=False
+    ),
 ) -> int:
     """Run the quality gates (cfn-lint, checkov, parliament) on the template; exit 0 only when clean."""
     overrides = settings.parse_assignments(assignments or [])
-    values = resolved_settings(assignments)
+    if template_file is not None and (matrix or overrides):
+        raise MfstackError("--template lints the file as it is: it cannot be combined with --matrix or --set.")
+    values = resolved_settings(assignments) if template_file is None else {}
     try:
         require_lint_extra()
     except MfstackError as exc:  # rendered here: its hint holds "[lint]", which rich would read as markup
@@ -83,6 +100,6 @@ def lint(
         return exc.exit_code
     if matrix:
         return 0 if _run_matrix(overrides, show_skipped) else 1
-    report = _gate(values, "the template")
+    report = _gate_file(template_file) if template_file is not None else _gate(values, "the template")
     _render(report, show_skipped)
     return 0 if report.clean else 1

@@ -7,6 +7,6 @@ settings. The gates need the `lint` extra (`pip install "mfstack[lint]"`); witho
 
 from __future__ import annotations
 
-from mfstack.gates.findings import Finding, GateReport, require_lint_extra, run_gates
+from mfstack.gates.findings import Finding, GateReport, require_lint_extra, run_gates, template_defaults
 
-__all__ = ["Finding", "GateReport", "require_lint_extra", "run_gates"]
+__all__ = ["Finding", "GateReport", "require_lint_extra", "run_gates", "template_defaults"]

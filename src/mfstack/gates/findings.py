@@ -57,6 +57,19 @@ def region_for(values: Mapping[str, str]) -> str:
     return PARTITION_REGIONS.get(values.get("IAMPartition", "aws"), "us-east-1")
 
 
+def template_defaults(template_text: str) -> dict[str, str]:
+    """Parameter defaults of a template file (for linting a template mfstack did not synthesize)."""
+    require_lint_extra()
+    from cfnlint.decode import decode_str
+
+    template, problems = decode_str(template_text)
+    if template is None or not isinstance(template.get("Resources"), dict):
+        detail = "; ".join(str(p.message) for p in problems or [])[:300] or "it has no Resources section"
+        raise MfstackError(f"This is not a CloudFormation template: {detail}.")
+    params = template.get("Parameters") or {}
+    return {name: str(spec.get("Default", "")) for name, spec in params.items() if isinstance(spec, dict)}
+
+
 def run_gates(template_text: str, values: Mapping[str, str]) -> GateReport:
     """Run cfn-lint, checkov and parliament on a template synthesized from `values`."""
     require_lint_extra()
