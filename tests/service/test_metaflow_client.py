@@ -111,3 +111,17 @@ def test_flows_run_and_read_back(service: Service, tmp_path: Path) -> None:
     assert result["task_sees_run_tags"] is True
     assert result["system_tag_removal"] == "refused"
     assert result["tagged_runs"] == [fan_id]
+
+
+def test_client_with_a_wrong_key_is_refused(service: Service, tmp_path: Path) -> None:
+    env = dict(metaflow_env(service, tmp_path / "mf"), METAFLOW_SERVICE_AUTH_KEY="not-the-key")
+    out = subprocess.run(
+        [sys.executable, str(FLOWS / "param_flow.py"), "--metadata=service", "--datastore=local", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode != 0
+    assert "403" in out.stdout + out.stderr
