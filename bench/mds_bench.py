@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -70,6 +71,28 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("service not ready after 30 s")
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU seconds used so far by every PostgreSQL server process on this machine."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, fields = text[text.index("(") + 1 : text.rindex(")")], text.rsplit(")", 1)[1].split()
+        if name == "postgres":
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def busy_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle) / tick, sum(values) / tick
+
+
 def run_store(store: str, db: str, args: argparse.Namespace) -> list[dict[str, object]]:
     port = free_port()
     cmd = [
@@ -99,9 +122,21 @@ def run_store(store: str, db: str, args: argparse.Namespace) -> list[dict[str, o
             str(args.conc),
         ]
         load += ["--svc-pid", str(proc.pid), "--api-key", KEY, "--only", args.only]
+        pg0, (busy0, all0), kids0 = postgres_cpu_seconds(), busy_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        began = time.monotonic()
         out = subprocess.run(load, capture_output=True, text=True, timeout=args.secs * 12 + 120, check=True)
+        elapsed, kids = time.monotonic() - began, resource.getrusage(resource.RUSAGE_CHILDREN)
+        busy1, all1 = busy_seconds()
+        usage = {
+            "store": store,
+            "machine_busy_pct": round(100 * (busy1 - busy0) / (all1 - all0), 1),
+            "loadgen_cpu_pct": round(
+                100 * (kids.ru_utime + kids.ru_stime - kids0.ru_utime - kids0.ru_stime) / elapsed, 1
+            ),
+            "postgres_cpu_pct": round(100 * (postgres_cpu_seconds() - pg0) / elapsed, 1),
+        }
         rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
-        return [dict(r, store=store) for r in rows if "test" in r]
+        return [dict(r, store=store) for r in rows if "test" in r] + [usage]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -113,6 +148,9 @@ def report(results: list[dict[str, object]], load_before: float) -> None:
     )
     print(f"{'store':9} {'operation':28} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8} {'svc cpu%':>8} {'vs ref':>7}  codes")
     for r in results:
+        if "test" not in r:
+            print(f"{r['store']!s:9} whole run (all phases, incl. warmups and the 11 s wait): {r}")
+            continue
         ref = REFERENCE_RPS.get(str(r["test"]))
         ratio = f"{float(r['rps']) / ref:.1f}x" if ref else "-"  # type: ignore[arg-type]
         print(
