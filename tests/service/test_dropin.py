@@ -77,6 +77,13 @@ def test_our_writes_follow_the_reference_layout(service: Service, reference_db: 
         rows = [{"field_name": "attempt", "value": "0", "type": "attempt", "tags": ["attempt_id:0"]}]
         assert c.post("/flows/RefFlow/runs/argo-x/steps/end/tasks/t-9/metadata", json=rows).status_code == 200
         assert c.patch(f"/flows/RefFlow/runs/{run}/tag/mutate", json={"tags_to_add": ["new"]}).json()["tags"] == ["new"]
+        c.post(f"/flows/RefFlow/runs/{run}/steps/start/step", json={})
+        numbered = c.post(f"/flows/RefFlow/runs/{run}/steps/start/task", json={}).json()["task_id"]
+        assert numbered == 4  # the reference's task sequence, shared by all flows
+        path = f"/flows/RefFlow/runs/{run}/steps/start/tasks/{numbered}"
+        assert c.post(path + "/metadata", json=rows).json() == {"metadata_created": 1}
+        assert c.post(path + "/heartbeat", json={}).status_code == 200
+        assert c.get("/flows/RefFlow/runs/1/steps/start/tasks/1/artifacts").json()[0]["name"] == "x"
     (r,) = query(reference_db, "SELECT run_number, run_id, tags, system_tags FROM runs_v3 WHERE run_id='argo-x'")
     assert r["run_number"] == 4 and r["tags"] == "[]"
     (s,) = query(reference_db, "SELECT run_number, run_id FROM steps_v3 WHERE run_id='argo-x'")
