@@ -29,8 +29,7 @@ class OutputSpec:
 
 
 NOTEBOOK_URL = Sub(
-    "https://${AWS::Region}.console.aws.amazon.com/sagemaker/home?region=${AWS::Region}"
-    "#/notebook-instances/openNotebook/${SageMakerNotebookInstance.NotebookInstanceName}?view=classic"
+    "https://${SageMakerNotebookInstance.NotebookInstanceName}.notebook.${AWS::Region}.sagemaker.aws/tree"
 )
 
 OUTPUTS: tuple[OutputSpec, ...] = (
