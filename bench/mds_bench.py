@@ -1,7 +1,7 @@
 """Benchmark the metadata service on SQLite and on a real PostgreSQL with the shared operations.
 
-Starts `mfstack service` for each store (access log off, as a production image behind a load
-balancer would log elsewhere), drives it with `bench/mdsbench.py` (register task, throttled
+Starts the service for each store with its default settings (access log on, written to
+/dev/null; `--no-access-log` to compare), drives it with `bench/mdsbench.py` (register task, throttled
 heartbeat, get run, 5 metadata rows, updating heartbeat), prints every figure with the service's
 CPU share, and compares with the reference service's figures measured on the same kind of machine.
 
@@ -164,6 +164,7 @@ def main() -> None:
     ap.add_argument("--conc", type=int, default=32)
     ap.add_argument("--only", default="a,b,c,d,e")
     ap.add_argument("--stores", default="sqlite,postgres")
+    ap.add_argument("--no-access-log", action="store_true", help="run the service without its access log")
     ap.add_argument("--pg-dsn", default=os.environ.get("MFSTACK_TEST_PG_DSN"))
     args = ap.parse_args()
     results: list[dict[str, object]] = []

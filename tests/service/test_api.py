@@ -233,6 +233,7 @@ def test_schema_status_and_upgrade(c: httpx.Client) -> None:
 
 
 def test_log_is_structured(service: Service) -> None:
-    lines = [line for line in service.log.read_text().splitlines() if "mfstack.service.access" in line]
-    record = json.loads(lines[-1].split(" INFO ", 1)[1])
-    assert {"method", "path", "status", "ms"} <= set(record)
+    records = [json.loads(line) for line in service.log.read_text().splitlines() if line.startswith('{"ts":')]
+    assert records and all(r["log"] == "access" for r in records)
+    assert {"ts", "method", "path", "status", "ms", "client"} <= set(records[-1])
+    assert any(r["status"] == 403 for r in records)

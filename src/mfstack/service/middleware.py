@@ -7,7 +7,6 @@ A refused request gets 403 with a JSON message; neither keys nor headers are eve
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import time
 from typing import Any
@@ -86,10 +85,12 @@ def log_request(scope: Scope, status: int, seconds: float) -> None:
         return
     client: Any = scope.get("client")
     record = {
+        "ts": round(time.time(), 3),
+        "log": "access",
         "method": scope["method"],
         "path": scope["path"],
         "status": status,
         "ms": round(seconds * 1000, 2),
         "client": client[0] if client else None,
     }
-    access_logger.info(json.dumps(record))
+    access_logger.info(jsonio.dumps(record).decode())
