@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mfstack import settings
-from mfstack.cli.app import app, console, err_console
+from mfstack.cli.app import app, console
 from mfstack.cli.synth import SET_HELP, resolved_settings
 from mfstack.errors import MfstackError
 from mfstack.gates import Finding, GateReport, require_lint_extra, run_gates, template_defaults
@@ -92,12 +92,7 @@ def lint(
     if template_file is not None and (matrix or overrides):
         raise MfstackError("--template lints the file as it is: it cannot be combined with --matrix or --set.")
     values = resolved_settings(assignments) if template_file is None else {}
-    try:
-        require_lint_extra()
-    except MfstackError as exc:  # rendered here: its hint holds "[lint]", which rich would read as markup
-        err_console.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
-        err_console.print(escape(exc.hint or ""), highlight=False, soft_wrap=True)
-        return exc.exit_code
+    require_lint_extra()
     if matrix:
         return 0 if _run_matrix(overrides, show_skipped) else 1
     report = _gate_file(template_file) if template_file is not None else _gate(values, "the template")
