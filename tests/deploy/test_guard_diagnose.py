@@ -46,6 +46,25 @@ def test_guard_flags_removal_and_conditional_replacement_but_not_safe_changes() 
     )
 
 
+def test_guard_refuses_replacing_the_notebook_whose_disk_holds_user_files() -> None:
+    plan = Plan(
+        "metaflow",
+        "cs",
+        "UPDATE",
+        (
+            ResourceChange(
+                "SageMakerNotebookInstance", "AWS::SageMaker::NotebookInstance", "Modify", "True", ("SubnetId",)
+            ),
+        ),
+    )
+    with pytest.raises(GuardError) as err:
+        enforce(plan, allow_data_loss=False)
+    assert "SageMakerNotebookInstance (notebook instance, with the files on its disk) would be replaced" in str(
+        err.value
+    )
+    assert [f.logical_id for f in enforce(plan, allow_data_loss=True)] == ["SageMakerNotebookInstance"]
+
+
 def test_root_cause_skips_cancellations_even_when_they_come_first() -> None:
     events = [
         _ev(1, "metaflow", STACK, "CREATE_IN_PROGRESS", "User Initiated"),

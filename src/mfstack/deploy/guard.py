@@ -1,7 +1,7 @@
 """The data-loss guard: a plan may not replace or delete the resources that hold data.
 
-The bucket, the database, its secret and the DynamoDB table hold what Metaflow users cannot
-recreate. A plan that would replace or remove one of them is refused unless the user passes
+The bucket, the database, its secret, the DynamoDB table, the log groups and the notebook's
+disk hold what Metaflow users cannot recreate. A plan that would replace or remove one of them is refused unless the user passes
 `--allow-data-loss`; the refusal names the resource and the properties forcing the replacement.
 """
 
@@ -18,6 +18,8 @@ STATEFUL_TYPES: dict[str, str] = {
     "AWS::RDS::DBCluster": "database cluster",
     "AWS::SecretsManager::Secret": "database secret",
     "AWS::DynamoDB::Table": "DynamoDB table",
+    "AWS::Logs::LogGroup": "log group",
+    "AWS::SageMaker::NotebookInstance": "notebook instance, with the files on its disk",
 }
 DANGEROUS_KINDS = ("replace", "maybe-replace", "remove")
 
