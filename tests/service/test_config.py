@@ -94,5 +94,6 @@ def test_lost_database_is_classified_as_retryable() -> None:
     assert database_unavailable(ConnectionRefusedError())
     assert database_unavailable(sqlite3.OperationalError("database is locked"))
     assert database_unavailable(asyncpg.ConnectionDoesNotExistError("closed"))
+    assert database_unavailable(asyncpg.InternalClientError("another operation is in progress"))
     assert not database_unavailable(sqlite3.OperationalError("no such table: flows_v3"))
     assert not database_unavailable(ValueError("x"))

@@ -50,6 +50,7 @@ def database_unavailable(exc: BaseException) -> bool:
             exc,
             asyncpg.PostgresConnectionError
             | asyncpg.InterfaceError
+            | asyncpg.InternalClientError
             | asyncpg.CannotConnectNowError
             | asyncpg.TooManyConnectionsError,
         )
