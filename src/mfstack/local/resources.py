@@ -19,6 +19,7 @@ from mfstack.stack.outputs import AUTH_KEY_SETTING, PROFILE_CONSTANTS
 STACK_NAME = "metaflow"
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # the account the emulator answers for
+LOCAL_S3_WORKERS = 2
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "mfstack-local", "AWS_SECRET_ACCESS_KEY": "mfstack-local"}
 
 # Variables that would make boto3 use the user's real AWS identity or configuration.
@@ -127,7 +128,7 @@ def emulated_aws_env(base: Mapping[str, str]) -> dict[str, str]:
 
 
 def profile_settings(resources: LocalResources, emulator_url: str, service_url: str, api_key: str) -> dict[str, str]:
-    """Every setting a cloud profile has, pointing at the local stack, plus the S3 endpoint."""
+    """Every setting a cloud profile has, pointing at the local stack, plus the S3 endpoint and workers."""
     settings = dict(PROFILE_CONSTANTS)
     settings.update(
         {
@@ -142,6 +143,9 @@ def profile_settings(resources: LocalResources, emulator_url: str, service_url: 
             "METAFLOW_BATCH_JOB_QUEUE": resources.job_queue_arn,
             "METAFLOW_ECS_S3_ACCESS_IAM_ROLE": resources.role_arn(BATCH_TASK_ROLE_ID),
             "METAFLOW_S3_ENDPOINT_URL": emulator_url,
+            # One emulator process answers every S3 call: Metaflow's default of up to 64 forked
+            # workers per transfer only adds process start-up (a foreach(8) flow ran ~20% faster).
+            "METAFLOW_S3_WORKER_COUNT": str(LOCAL_S3_WORKERS),
         }
     )
     return settings
