@@ -41,6 +41,7 @@ AWS_IDENTITY_VARS: tuple[str, ...] = (
 BUCKET_ID = "MetaflowS3Bucket"
 TABLE_ID = "StepFunctionsStateDDB"
 BATCH_TASK_ROLE_ID = "BatchS3TaskRole"
+TASK_EXECUTION_ROLE_ID = "BatchTaskExecutionRole"
 SFN_ROLE_ID = "StepFunctionsRole"
 EVENTS_ROLE_ID = "EventBridgeRole"
 BATCH_SERVICE_ROLE_ID = "BatchExecutionRole"
@@ -52,6 +53,7 @@ LOCAL_BUCKET_PREFIX = f"s3://{STACK_NAME}-{BUCKET_ID.lower()}-"  # how a local s
 
 ROLE_PRINCIPALS: dict[str, str] = {
     BATCH_TASK_ROLE_ID: "ecs-tasks.amazonaws.com",
+    TASK_EXECUTION_ROLE_ID: "ecs-tasks.amazonaws.com",
     SFN_ROLE_ID: "states.amazonaws.com",
     EVENTS_ROLE_ID: "events.amazonaws.com",
     BATCH_SERVICE_ROLE_ID: "batch.amazonaws.com",
@@ -142,6 +144,7 @@ def profile_settings(resources: LocalResources, emulator_url: str, service_url: 
             "METAFLOW_EVENTS_SFN_ACCESS_IAM_ROLE": resources.role_arn(EVENTS_ROLE_ID),
             "METAFLOW_BATCH_JOB_QUEUE": resources.job_queue_arn,
             "METAFLOW_ECS_S3_ACCESS_IAM_ROLE": resources.role_arn(BATCH_TASK_ROLE_ID),
+            "METAFLOW_ECS_FARGATE_EXECUTION_ROLE": resources.role_arn(TASK_EXECUTION_ROLE_ID),
             "METAFLOW_S3_ENDPOINT_URL": emulator_url,
             # One emulator process answers every S3 call: Metaflow's default of up to 64 forked
             # workers per transfer only adds process start-up (a foreach(8) flow ran ~20% faster).
