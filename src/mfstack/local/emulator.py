@@ -16,6 +16,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import FrameType
@@ -28,6 +29,8 @@ from mfstack.local import s3store
 
 # Service apps loaded in the background as soon as the port opens, so the bootstrap finds them ready.
 WARM_BACKENDS: tuple[str, ...] = ()
+
+START_BATCH_AFTER = 60.0  # seconds to wait for `up` to finish before making the Batch queue anyway
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -58,7 +61,14 @@ def _warm(app: DomainDispatcherApplication) -> None:
 
 
 def _bootstrap_batch(url: str, data_dir: Path) -> None:
-    """Make the stack's Batch queue in this emulator; record the outcome for `mfstack run`/`status`."""
+    """Make the stack's Batch queue in this emulator; record the outcome for `mfstack run`/`status`.
+
+    It starts once `up` has recorded the stack as ready (state.json), so loading moto's EC2 model
+    does not slow down the requests `up` waits for.
+    """
+    deadline = time.monotonic() + START_BATCH_AFTER
+    while not (data_dir / "state.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     from mfstack.errors import MfstackError
     from mfstack.local.bootstrap import bootstrap_batch, emulator_context
     from mfstack.local.layout import DataDir, write_private

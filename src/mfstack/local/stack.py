@@ -140,6 +140,7 @@ def _start(data_dir: DataDir, port_base: int, profile: str, recovered: list[str]
     env = dict(emulated_aws_env(os.environ), PYTHONUNBUFFERED="1")
     timings: dict[str, float] = {}
     data_dir.batch_marker.unlink(missing_ok=True)
+    data_dir.state_file.unlink(missing_ok=True)  # the emulator makes the Batch queue once it reappears
     pids = {spec.name: supervisor.spawn(spec, data_dir, env) for spec in specs}
     try:
         aws = emulator_context(specs[0].url)
