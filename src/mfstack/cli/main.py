@@ -62,14 +62,15 @@ def main() -> None:
 
 
 def _click_exit(exc: Exception) -> None:
-    import click
-
-    if isinstance(exc, click.exceptions.Exit):
-        sys.exit(exc.exit_code)
-    if isinstance(exc, click.ClickException):
-        exc.show()
-        sys.exit(exc.exit_code)
-    if isinstance(exc, click.exceptions.Abort):
+    """Usage errors, --help exits and aborts from click. Matched by class name: typer may raise
+    them from its own bundled copy of click, whose classes are not `click`'s."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if "Exit" in names:
+        sys.exit(getattr(exc, "exit_code", 0))
+    if "ClickException" in names:
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(getattr(exc, "exit_code", 2))
+    if "Abort" in names:
         err_console.print("Aborted.")
         sys.exit(1)
     raise exc
