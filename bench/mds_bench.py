@@ -56,6 +56,19 @@ def fresh_database(server_dsn: str) -> str:
     return urlunsplit(urlsplit(server_dsn)._replace(path=f"/{name}"))
 
 
+def drop_database(server_dsn: str, dsn: str) -> None:
+    import asyncpg
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(server_dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(dsn).path.lstrip("/")}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
+
+
 def wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -180,7 +193,11 @@ def main() -> None:
                         [str(ROOT / "scripts" / "pg-start"), f"{tmp}/pg"], check=True, capture_output=True, text=True
                     )
                     args.pg_dsn, pg_started = started.stdout.strip().splitlines()[-1], True
-                results += run_store(store, fresh_database(args.pg_dsn), args)
+                db = fresh_database(args.pg_dsn)
+                try:
+                    results += run_store(store, db, args)
+                finally:
+                    drop_database(args.pg_dsn, db)
         if pg_started:
             subprocess.run([str(ROOT / "scripts" / "pg-stop"), f"{tmp}/pg"], check=False, capture_output=True)
     for r in results:

@@ -93,8 +93,12 @@ def running(db: str, tmp: Path, api_keys: Sequence[str] = (API_KEY,), extra: Seq
         stop(service)
 
 
+CREATED_DATABASES: list[tuple[str, str]] = []
+"""(server DSN, database name) of every database the tests created; dropped at session end."""
+
+
 def fresh_pg_database(dsn: str, prefix: str) -> str:
-    """Create an empty database on the server of `dsn`; returns its DSN."""
+    """Create an empty database on the server of `dsn`; returns its DSN (dropped at session end)."""
     import asyncio
     import uuid
     from urllib.parse import urlsplit, urlunsplit
@@ -111,8 +115,26 @@ def fresh_pg_database(dsn: str, prefix: str) -> str:
             await conn.close()
 
     asyncio.run(create())
+    CREATED_DATABASES.append((dsn, name))
     parts = urlsplit(dsn)
     return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def drop_created_databases() -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def drop() -> None:
+        while CREATED_DATABASES:
+            server, name = CREATED_DATABASES.pop()
+            conn = await asyncpg.connect(server)
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await conn.close()
+
+    asyncio.run(drop())
 
 
 def metaflow_env(service: Service, home: Path) -> dict[str, str]:
