@@ -95,13 +95,25 @@ class LeanPool:
         self.release(conn)
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        async with self.connection() as conn:
-            return list(await conn.fetch(sql, *args))
+        # the hot path: same as `async with self.connection()`, minus the context-manager cost
+        conn = await self._acquire()
+        try:
+            rows: list[asyncpg.Record] = await conn.fetch(sql, *args)
+        except BaseException as exc:
+            self.release(conn, broken=not _leaves_connection_usable(exc, conn))
+            raise
+        self.release(conn)
+        return rows
 
     async def execute(self, sql: str, *args: Any) -> str:
-        async with self.connection() as conn:
+        conn = await self._acquire()
+        try:
             result: str = await conn.execute(sql, *args)
-            return result
+        except BaseException as exc:
+            self.release(conn, broken=not _leaves_connection_usable(exc, conn))
+            raise
+        self.release(conn)
+        return result
 
     async def executemany(self, sql: str, args: list[tuple[Any, ...]]) -> None:
         async with self.connection() as conn:

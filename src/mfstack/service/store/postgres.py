@@ -96,7 +96,7 @@ class PostgresStore:
 
     async def _fetch(self, sql: str, *args: Any) -> list[Any]:
         try:
-            return list(await self.pool.fetch(sql, *args))
+            return await self.pool.fetch(sql, *args)
         except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError) as exc:
             raise BadRequest(f"The database refused the values: {exc.__class__.__name__}.") from None
 
