@@ -128,7 +128,10 @@ def drop_created_databases() -> None:
     async def drop() -> None:
         while CREATED_DATABASES:
             server, name = CREATED_DATABASES.pop()
-            conn = await asyncpg.connect(server)
+            try:
+                conn = await asyncpg.connect(server)
+            except (OSError, asyncpg.PostgresError):
+                continue  # the session's own server is already stopped: its databases went with it
             try:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             finally:
