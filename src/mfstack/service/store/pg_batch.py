@@ -115,11 +115,19 @@ class MetadataBatchItem:
     rows: tuple[tuple[str, str, str, str | None, str], ...]
 
 
+# The tasks are found by their primary key first (a materialized CTE): left to itself, the planner
+# may pick the (flow, run, step, task_name) index while statistics are young and scan every task of
+# the step for each row.
 HEARTBEAT_SQL = """
-UPDATE tasks_v3 t SET last_heartbeat_ts = $1
-FROM unnest($2::text[], $3::bigint[], $4::text[], $5::bigint[]) AS u(f, r, s, id)
-WHERE t.task_id = u.id AND t.flow_id = u.f AND t.run_number = u.r AND t.step_name = u.s
-RETURNING t.flow_id, t.run_number, t.step_name, t.task_id"""
+WITH t AS MATERIALIZED (
+    SELECT task_id, flow_id, run_number, step_name FROM tasks_v3 WHERE task_id = ANY($5::bigint[])
+), m AS (
+    SELECT t.task_id FROM t
+    JOIN unnest($2::text[], $3::bigint[], $4::text[], $5::bigint[]) AS u(f, r, s, id)
+        ON t.task_id = u.id AND t.flow_id = u.f AND t.run_number = u.r AND t.step_name = u.s
+)
+UPDATE tasks_v3 x SET last_heartbeat_ts = $1 FROM m WHERE x.task_id = m.task_id
+RETURNING x.flow_id, x.run_number, x.step_name, x.task_id"""
 
 NEW_TASKS_SQL = """
 WITH u AS (
@@ -135,11 +143,14 @@ WITH u AS (
 SELECT u.seq, u.id, ins.task_id IS NOT NULL AS created, ins.run_id FROM u LEFT JOIN ins ON ins.task_id = u.id"""
 
 METADATA_SQL = """
+WITH t AS MATERIALIZED (
+    SELECT flow_id, run_number, run_id, step_name, task_id, task_name FROM tasks_v3 WHERE task_id = ANY($5::bigint[])
+)
 INSERT INTO metadata_v3 (flow_id, run_number, run_id, step_name, task_id, task_name, field_name, value, type, user_name, ts_epoch, tags)
 SELECT t.flow_id, t.run_number, t.run_id, t.step_name, t.task_id, t.task_name, u.fn, u.v, u.ty, u.usr, $1, u.tg::jsonb
 FROM unnest($2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
     AS u(f, r, s, id, fn, v, ty, usr, tg)
-JOIN tasks_v3 t ON t.task_id = u.id AND t.flow_id = u.f AND t.run_number = u.r AND t.step_name = u.s
+JOIN t ON t.task_id = u.id AND t.flow_id = u.f AND t.run_number = u.r AND t.step_name = u.s
 RETURNING flow_id, run_number, step_name, task_id"""
 
 
